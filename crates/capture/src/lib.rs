@@ -1,0 +1,1 @@
+//! hearsay-capture (to be written)

@@ -1,0 +1,1 @@
+//! hearsay-gen (to be written)

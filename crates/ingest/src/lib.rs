@@ -1,0 +1,1 @@
+//! hearsay-ingest (to be written)

@@ -1,0 +1,1 @@
+//! hearsay-parse (to be written)

@@ -1,0 +1,1 @@
+//! hearsay-query (to be written)

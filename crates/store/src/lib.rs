@@ -1,0 +1,1 @@
+//! hearsay-store (to be written)

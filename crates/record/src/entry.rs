@@ -68,7 +68,11 @@ pub struct Sighting {
 impl Sighting {
     /// One sighting at `time`.
     pub fn once(time: u64) -> Self {
-        Sighting { time_first: time, time_last: time, count: 1 }
+        Sighting {
+            time_first: time,
+            time_last: time,
+            count: 1,
+        }
     }
 
     /// Folds another window's sightings of the same record into this one.
@@ -170,7 +174,11 @@ impl RecordValue {
             if !keep(*origin) {
                 continue;
             }
-            let s = out.get_or_insert(Summary { time_first: e.time_first, time_last: e.time_last, count: 0 });
+            let s = out.get_or_insert(Summary {
+                time_first: e.time_first,
+                time_last: e.time_last,
+                count: 0,
+            });
             s.time_first = s.time_first.min(e.time_first);
             s.time_last = s.time_last.max(e.time_last);
             s.count = s.count.saturating_add(e.count);
@@ -203,12 +211,13 @@ impl RecordValue {
         }
         let mut entries = Vec::with_capacity(n as usize);
         for _ in 0..n {
-            let origin = u32::try_from(varint::get(&mut input)?).map_err(|_| Error::BadValue("origin id"))?;
+            let origin = u32::try_from(varint::get(&mut input)?)
+                .map_err(|_| Error::BadValue("origin id"))?;
             let entry = decode_entry(&mut input)?;
-            if let Some((last, _)) = entries.last() {
-                if *last >= OriginId(origin) {
-                    return Err(Error::BadValue("origins out of order"));
-                }
+            if let Some((last, _)) = entries.last()
+                && *last >= OriginId(origin)
+            {
+                return Err(Error::BadValue("origins out of order"));
             }
             entries.push((OriginId(origin), entry));
         }
@@ -231,10 +240,17 @@ pub fn encode_entry(out: &mut Vec<u8>, e: &Entry) {
 pub fn decode_entry(input: &mut &[u8]) -> Result<Entry, Error> {
     let time_first = varint::get(input)?;
     let span = varint::get(input)?;
-    let time_last = time_first.checked_add(span).ok_or(Error::BadValue("time overflow"))?;
+    let time_last = time_first
+        .checked_add(span)
+        .ok_or(Error::BadValue("time overflow"))?;
     let count = varint::get(input)?;
     let seq = varint::get(input)?;
-    Ok(Entry { time_first, time_last, count, seq })
+    Ok(Entry {
+        time_first,
+        time_last,
+        count,
+        seq,
+    })
 }
 
 #[cfg(test)]
@@ -328,11 +344,56 @@ mod tests {
     #[test]
     fn local_observations_add_counts() {
         let mut v = RecordValue::new();
-        assert_eq!(v.observe(OriginId(1), &Sighting { time_first: 100, time_last: 200, count: 3 }, 1), None);
-        assert_eq!(v.observe(OriginId(1), &Sighting { time_first: 50, time_last: 150, count: 2 }, 7), Some(1));
-        assert_eq!(v.get(OriginId(1)), Some(&Entry { time_first: 50, time_last: 200, count: 5, seq: 7 }));
-        v.merge_entry(OriginId(0), &Entry { time_first: 10, time_last: 20, count: 4, seq: 1 });
-        assert_eq!(v.summary(), Some(Summary { time_first: 10, time_last: 200, count: 9 }));
+        assert_eq!(
+            v.observe(
+                OriginId(1),
+                &Sighting {
+                    time_first: 100,
+                    time_last: 200,
+                    count: 3
+                },
+                1
+            ),
+            None
+        );
+        assert_eq!(
+            v.observe(
+                OriginId(1),
+                &Sighting {
+                    time_first: 50,
+                    time_last: 150,
+                    count: 2
+                },
+                7
+            ),
+            Some(1)
+        );
+        assert_eq!(
+            v.get(OriginId(1)),
+            Some(&Entry {
+                time_first: 50,
+                time_last: 200,
+                count: 5,
+                seq: 7
+            })
+        );
+        v.merge_entry(
+            OriginId(0),
+            &Entry {
+                time_first: 10,
+                time_last: 20,
+                count: 4,
+                seq: 1,
+            },
+        );
+        assert_eq!(
+            v.summary(),
+            Some(Summary {
+                time_first: 10,
+                time_last: 200,
+                count: 9
+            })
+        );
         assert_eq!(v.summary_of(|o| o == OriginId(1)).unwrap().count, 5);
     }
 }

@@ -59,13 +59,23 @@ pub struct RecordKey {
 
 impl RecordKey {
     /// Builds a key, checking that the bailiwick contains the rrname.
-    pub fn new(rrname: Name, rrtype: RrType, bailiwick: Bailiwick, rdata: Vec<u8>) -> Result<Self, Error> {
-        if let Bailiwick::Zone(zone) = &bailiwick {
-            if !rrname.is_within(zone) {
-                return Err(Error::OutOfBailiwick);
-            }
+    pub fn new(
+        rrname: Name,
+        rrtype: RrType,
+        bailiwick: Bailiwick,
+        rdata: Vec<u8>,
+    ) -> Result<Self, Error> {
+        if let Bailiwick::Zone(zone) = &bailiwick
+            && !rrname.is_within(zone)
+        {
+            return Err(Error::OutOfBailiwick);
         }
-        Ok(RecordKey { rrname, rrtype, bailiwick, rdata })
+        Ok(RecordKey {
+            rrname,
+            rrtype,
+            bailiwick,
+            rdata,
+        })
     }
 
     /// The store key bytes.
@@ -95,7 +105,12 @@ impl RecordKey {
             UNKNOWN_BAILIWICK => Bailiwick::Unknown,
             n => Bailiwick::Zone(rrname.suffix(n as usize).ok_or(Error::OutOfBailiwick)?),
         };
-        Ok(RecordKey { rrname, rrtype: parts.rrtype, bailiwick, rdata: parts.rdata.to_vec() })
+        Ok(RecordKey {
+            rrname,
+            rrtype: parts.rrtype,
+            bailiwick,
+            rdata: parts.rdata.to_vec(),
+        })
     }
 }
 
@@ -149,13 +164,22 @@ mod tests {
     fn round_trip() {
         let name = Name::from_presentation("www.example.com").unwrap();
         let zone = Name::from_presentation("example.com").unwrap();
-        for bw in [Bailiwick::Unknown, Bailiwick::Zone(zone.clone()), Bailiwick::Zone(Name::root())] {
+        for bw in [
+            Bailiwick::Unknown,
+            Bailiwick::Zone(zone.clone()),
+            Bailiwick::Zone(Name::root()),
+        ] {
             let key = RecordKey::new(name.clone(), RrType::A, bw, vec![192, 0, 2, 1]).unwrap();
             let bytes = key.encode();
             assert_eq!(RecordKey::decode(&bytes).unwrap(), key);
             assert!(bytes.starts_with(&zone.reversed_prefix()));
         }
-        let bad = RecordKey::new(name, RrType::A, Bailiwick::Zone(Name::from_presentation("org").unwrap()), vec![]);
+        let bad = RecordKey::new(
+            name,
+            RrType::A,
+            Bailiwick::Zone(Name::from_presentation("org").unwrap()),
+            vec![],
+        );
         assert!(matches!(bad, Err(Error::OutOfBailiwick)));
     }
 

@@ -37,7 +37,9 @@ impl Name {
                 }
                 return Ok(builder.finish());
             }
-            let label = wire.get(pos + 1..pos + 1 + len).ok_or(Error::NameTruncated)?;
+            let label = wire
+                .get(pos + 1..pos + 1 + len)
+                .ok_or(Error::NameTruncated)?;
             builder.push_label(label)?;
             pos += 1 + len;
         }
@@ -75,9 +77,14 @@ impl Name {
                 b'\\' => {
                     let rest = &bytes[i + 1..];
                     match rest {
-                        [a, b, c, ..] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
-                            let value = u32::from(a - b'0') * 100 + u32::from(b - b'0') * 10 + u32::from(c - b'0');
-                            let byte = u8::try_from(value).map_err(|_| Error::BadEscape(text.to_owned()))?;
+                        [a, b, c, ..]
+                            if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() =>
+                        {
+                            let value = u32::from(a - b'0') * 100
+                                + u32::from(b - b'0') * 10
+                                + u32::from(c - b'0');
+                            let byte = u8::try_from(value)
+                                .map_err(|_| Error::BadEscape(text.to_owned()))?;
                             label.push(byte);
                             i += 4;
                         }
@@ -121,7 +128,10 @@ impl Name {
 
     /// The labels, leaf first, without the root label.
     pub fn labels(&self) -> Labels<'_> {
-        Labels { wire: &self.0, pos: 0 }
+        Labels {
+            wire: &self.0,
+            pos: 0,
+        }
     }
 
     /// Number of labels, not counting the root.
@@ -214,7 +224,11 @@ impl Name {
                 pos += 1;
                 break;
             }
-            labels.push(bytes.get(pos + 1..pos + 1 + len).ok_or(Error::NameTruncated)?);
+            labels.push(
+                bytes
+                    .get(pos + 1..pos + 1 + len)
+                    .ok_or(Error::NameTruncated)?,
+            );
             pos += 1 + len;
         }
         let name = Name::from_labels(labels.into_iter().rev())?;
@@ -300,13 +314,17 @@ pub struct NameBuilder {
 impl NameBuilder {
     /// An empty builder (finishing it at once gives the root).
     pub fn new() -> Self {
-        NameBuilder { wire: Vec::with_capacity(32) }
+        NameBuilder {
+            wire: Vec::with_capacity(32),
+        }
     }
 
     /// Appends a label below which the previous ones sit (leaf first order).
     pub fn push_label(&mut self, label: &[u8]) -> Result<(), Error> {
         if label.is_empty() {
-            return Err(Error::EmptyLabel(String::from_utf8_lossy(label).into_owned()));
+            return Err(Error::EmptyLabel(
+                String::from_utf8_lossy(label).into_owned(),
+            ));
         }
         if label.len() > MAX_LABEL_LEN {
             return Err(Error::LabelTooLong(label.len()));
@@ -366,9 +384,15 @@ mod tests {
     #[test]
     fn limits_are_enforced() {
         let long = "a".repeat(64);
-        assert!(matches!(Name::from_presentation(&long), Err(Error::LabelTooLong(64))));
+        assert!(matches!(
+            Name::from_presentation(&long),
+            Err(Error::LabelTooLong(64))
+        ));
         let many = vec!["abcdefghi"; 26].join(".");
-        assert!(matches!(Name::from_presentation(&many), Err(Error::NameTooLong)));
+        assert!(matches!(
+            Name::from_presentation(&many),
+            Err(Error::NameTooLong)
+        ));
         let ok = vec!["abcdefghi"; 25].join(".");
         assert_eq!(n(&ok).wire_len(), 251);
         assert!(Name::from_presentation("a..b").is_err());

@@ -4,8 +4,8 @@
 //! registry entries hickory does not name (LOC, SPF, ZONEMD, …) so that `dig`-style
 //! output names them; any other number prints as `TYPEnnn` (RFC 3597 §5).
 
-use std::fmt;
 use std::collections::HashMap;
+use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -51,6 +51,9 @@ const EXTRA: &[(u16, &str)] = &[
     (57, "RKEY"),
     (58, "TALINK"),
     (63, "ZONEMD"),
+    (66, "DSYNC"),
+    (67, "HHIT"),
+    (68, "BRID"),
     (99, "SPF"),
     (100, "UINFO"),
     (101, "UID"),
@@ -117,14 +120,18 @@ impl RrType {
             return Some(EXTRA[i].1);
         }
         match RecordType::from(self.0) {
-            RecordType::Unknown(_) | RecordType::ZERO => None,
+            // ANAME is a hickory-private code point, not an IANA type.
+            RecordType::Unknown(_) | RecordType::ZERO | RecordType::ANAME => None,
             known => Some(<&'static str>::from(known)),
         }
     }
 
     /// DNSSEC record types (what DNSDB's `ANY` leaves out and `ANY-DNSSEC` selects).
     pub fn is_dnssec(self) -> bool {
-        matches!(self.0, 24 | 25 | 30 | 43 | 46 | 47 | 48 | 50 | 51 | 59 | 60 | 32769)
+        matches!(
+            self.0,
+            24 | 25 | 30 | 43 | 46 | 47 | 48 | 50 | 51 | 59 | 60 | 32769
+        )
     }
 
     /// Meta and pseudo types (OPT, TSIG, TKEY, IXFR, AXFR, ANY, …) that never describe
@@ -155,12 +162,15 @@ impl FromStr for RrType {
     /// Accepts a mnemonic in any case (`a`, `AAAA`, `ZONEMD`) or `TYPEnnn`.
     fn from_str(s: &str) -> Result<Self, Error> {
         let upper = s.to_ascii_uppercase();
-        if let Some(num) = upper.strip_prefix("TYPE") {
-            if let Ok(n) = num.parse::<u16>() {
-                return Ok(RrType(n));
-            }
+        if let Some(num) = upper.strip_prefix("TYPE")
+            && let Ok(n) = num.parse::<u16>()
+        {
+            return Ok(RrType(n));
         }
-        by_mnemonic().get(upper.as_str()).map(|&code| RrType(code)).ok_or_else(|| Error::UnknownType(s.to_owned()))
+        by_mnemonic()
+            .get(upper.as_str())
+            .map(|&code| RrType(code))
+            .ok_or_else(|| Error::UnknownType(s.to_owned()))
     }
 }
 

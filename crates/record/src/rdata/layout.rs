@@ -28,15 +28,15 @@ pub fn layout(rrtype: RrType) -> Option<&'static [Field]> {
     Some(match rrtype.0 {
         // NS MD MF CNAME MB MG MR PTR DNAME
         2 | 3 | 4 | 5 | 7 | 8 | 9 | 12 | 39 => &[N],
-        6 => &[N, N, Bytes(20)],            // SOA
-        14 | 17 | 58 => &[N, N],            // MINFO RP TALINK
-        15 | 18 | 21 | 36 => &[Bytes(2), N], // MX AFSDB RT KX
-        26 => &[Bytes(2), N, N],            // PX
-        33 => &[Bytes(6), N],               // SRV
+        6 => &[N, N, Bytes(20)],                                  // SOA
+        14 | 17 | 58 => &[N, N],                                  // MINFO RP TALINK
+        15 | 18 | 21 | 36 => &[Bytes(2), N],                      // MX AFSDB RT KX
+        26 => &[Bytes(2), N, N],                                  // PX
+        33 => &[Bytes(6), N],                                     // SRV
         35 => &[Bytes(4), CharString, CharString, CharString, N], // NAPTR
-        24 | 46 => &[Bytes(18), N, Rest],   // SIG RRSIG
-        30 | 47 => &[N, Rest],              // NXT NSEC
-        64 | 65 => &[Bytes(2), N, Rest],    // SVCB HTTPS
+        24 | 46 => &[Bytes(18), N, Rest],                         // SIG RRSIG
+        30 | 47 => &[N, Rest],                                    // NXT NSEC
+        64 | 65 => &[Bytes(2), N, Rest],                          // SVCB HTTPS
         _ => return None,
     })
 }
@@ -104,7 +104,10 @@ mod tests {
         let mut rdata = vec![0, 10];
         rdata.extend_from_slice(b"\x04mail\x07example\x03com\x00");
         let names = names_in(RrType::MX, &rdata).unwrap();
-        assert_eq!(names, vec![Name::from_presentation("mail.example.com").unwrap()]);
+        assert_eq!(
+            names,
+            vec![Name::from_presentation("mail.example.com").unwrap()]
+        );
         assert!(names_in(RrType::MX, &rdata[..5]).is_err());
         rdata.push(1);
         assert!(names_in(RrType::MX, &rdata).is_err());

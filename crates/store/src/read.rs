@@ -1,0 +1,190 @@
+//! Reading through a consistent snapshot: point gets, prefix scans of records and of
+//! the reverse index, and the replication log.
+
+use fjall::{Iter, Readable, Snapshot};
+use hearsay_record::{OriginId, RecordValue};
+
+use crate::keys::{log_key, parse_log_key};
+use crate::{Result, Store, StoreError};
+
+/// A consistent, read-only view of the store at one point in time.
+pub struct View<'s> {
+    store: &'s Store,
+    snapshot: Snapshot,
+}
+
+impl std::fmt::Debug for View<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("View")
+            .field("seqno", &self.snapshot.seqno())
+            .finish()
+    }
+}
+
+impl Store {
+    /// A snapshot view for reading.
+    pub fn view(&self) -> View<'_> {
+        View {
+            store: self,
+            snapshot: self.db.snapshot(),
+        }
+    }
+}
+
+impl<'s> View<'s> {
+    /// The store this view reads.
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
+    /// A record's value.
+    pub fn get(&self, key: &[u8]) -> Result<Option<RecordValue>> {
+        let Some(bytes) = self
+            .snapshot
+            .get(&self.store.records, key)
+            .map_err(|e| self.store.engine(e))?
+        else {
+            return Ok(None);
+        };
+        RecordValue::decode(&bytes)
+            .map(Some)
+            .map_err(|e| self.store.corrupt("record value", e))
+    }
+
+    /// Records whose key starts with `prefix`, in key order.
+    pub fn records_prefix(&self, prefix: &[u8]) -> RecordIter<'s> {
+        RecordIter {
+            store: self.store,
+            inner: self.snapshot.prefix(&self.store.records, prefix),
+        }
+    }
+
+    /// Records with keys strictly after `after` (all records if `None`), in key order:
+    /// the resumable cursor of a snapshot stream or an export.
+    pub fn records_after(&self, after: Option<&[u8]>) -> RecordIter<'s> {
+        let inner = match after {
+            None => self.snapshot.iter(&self.store.records),
+            Some(k) => self.snapshot.range::<&[u8], _>(
+                &self.store.records,
+                (std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded),
+            ),
+        };
+        RecordIter {
+            store: self.store,
+            inner,
+        }
+    }
+
+    /// Index keys of the `rdata` keyspace that start with `prefix`.
+    pub fn index_prefix(&self, prefix: &[u8]) -> IndexIter<'s> {
+        IndexIter {
+            store: self.store,
+            inner: self.snapshot.prefix(&self.store.rdata, prefix),
+        }
+    }
+
+    /// Index keys in `[from, to)`.
+    pub fn index_range(&self, from: &[u8], to: &[u8]) -> IndexIter<'s> {
+        IndexIter {
+            store: self.store,
+            inner: self.snapshot.range(&self.store.rdata, from..to),
+        }
+    }
+
+    /// The log of `origin` from `from_seq` (inclusive): (seq, record key) in seq order.
+    pub fn log_from(&self, origin: OriginId, from_seq: u64) -> LogIter<'s> {
+        let start = log_key(origin, from_seq);
+        let end = log_key(OriginId(origin.0.wrapping_add(1)), 0);
+        let inner = if origin.0 == u32::MAX {
+            self.snapshot.range::<&[u8], _>(
+                &self.store.log,
+                (
+                    std::ops::Bound::Included(&start[..]),
+                    std::ops::Bound::Unbounded,
+                ),
+            )
+        } else {
+            self.snapshot.range(&self.store.log, start..end)
+        };
+        LogIter {
+            store: self.store,
+            inner,
+        }
+    }
+}
+
+/// Iterator over `(record key, value)`.
+pub struct RecordIter<'s> {
+    store: &'s Store,
+    inner: Iter,
+}
+
+impl Iterator for RecordIter<'_> {
+    type Item = Result<(Vec<u8>, RecordValue)>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let kv = self.inner.next()?;
+        Some(
+            kv.into_inner()
+                .map_err(|e| self.store.engine(e))
+                .and_then(|(k, v)| {
+                    let value = RecordValue::decode(&v)
+                        .map_err(|e| self.store.corrupt("record value", e))?;
+                    Ok((k.to_vec(), value))
+                }),
+        )
+    }
+}
+
+/// Iterator over raw index keys.
+pub struct IndexIter<'s> {
+    store: &'s Store,
+    inner: Iter,
+}
+
+impl Iterator for IndexIter<'_> {
+    type Item = Result<Vec<u8>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let kv = self.inner.next()?;
+        Some(
+            kv.key()
+                .map(|k| k.to_vec())
+                .map_err(|e| self.store.engine(e)),
+        )
+    }
+}
+
+/// Iterator over `(seq, record key)` of one origin's log.
+pub struct LogIter<'s> {
+    store: &'s Store,
+    inner: Iter,
+}
+
+impl Iterator for LogIter<'_> {
+    type Item = Result<(u64, Vec<u8>)>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let kv = self.inner.next()?;
+        Some(
+            kv.into_inner()
+                .map_err(|e| self.store.engine(e))
+                .and_then(|(k, v)| {
+                    let (_, seq) = parse_log_key(&k).ok_or_else(|| StoreError::Corrupt {
+                        path: self.store.path.clone(),
+                        what: "log key",
+                        detail: format!("{} bytes", k.len()),
+                    })?;
+                    Ok((seq, v.to_vec()))
+                }),
+        )
+    }
+}
+
+macro_rules! debug_iter {
+    ($($t:ident),*) => {$(
+        impl std::fmt::Debug for $t<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($t))
+            }
+        }
+    )*};
+}
+debug_iter!(RecordIter, IndexIter, LogIter);

@@ -1,0 +1,222 @@
+//! Writing: the origin's own updates and merges of replicated entries, each one atomic
+//! batch across `records`, `rdata`, `log` and `meta`.
+
+use std::collections::HashMap;
+
+use fjall::OwnedWriteBatch;
+use hearsay_record::{Entry, KeyParts, OriginId, RecordValue, Sighting};
+
+use crate::keys::{index_keys, log_key, meta};
+use crate::{Result, Store, WriterState};
+
+/// What one batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// Records whose value changed.
+    pub changed: u64,
+    /// Records that did not exist before.
+    pub new_records: u64,
+    /// Entries that changed nothing (already known).
+    pub duplicates: u64,
+}
+
+/// One origin's entry for one record, as replication delivers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteEntry {
+    /// Encoded record key.
+    pub key: Vec<u8>,
+    /// Whose entry it is.
+    pub origin: OriginId,
+    /// The entry.
+    pub entry: Entry,
+}
+
+/// Accumulates one batch and the meta changes it implies.
+struct Batch<'s> {
+    store: &'s Store,
+    batch: OwnedWriteBatch,
+    report: ApplyReport,
+    new_per_type: HashMap<u16, u64>,
+}
+
+impl<'s> Batch<'s> {
+    fn new(store: &'s Store) -> Self {
+        Batch {
+            store,
+            batch: store.db.batch(),
+            report: ApplyReport::default(),
+            new_per_type: HashMap::new(),
+        }
+    }
+
+    fn load(&self, key: &[u8]) -> Result<Option<RecordValue>> {
+        let Some(bytes) = self
+            .store
+            .records
+            .get(key)
+            .map_err(|e| self.store.engine(e))?
+        else {
+            return Ok(None);
+        };
+        RecordValue::decode(&bytes)
+            .map(Some)
+            .map_err(|e| self.store.corrupt("record value", e))
+    }
+
+    /// Writes a changed value; a new record also gets its index entries.
+    fn put(&mut self, key: &[u8], value: &RecordValue, is_new: bool) {
+        self.batch
+            .insert(&self.store.records, key, value.to_bytes());
+        self.report.changed += 1;
+        if is_new {
+            self.report.new_records += 1;
+            for ik in index_keys(key) {
+                self.batch.insert(&self.store.rdata, ik, []);
+            }
+            if let Ok(parts) = KeyParts::split(key) {
+                *self.new_per_type.entry(parts.rrtype.0).or_default() += 1;
+            }
+        }
+    }
+
+    /// Points the log at the record for `(origin, seq)`, removing the superseded line.
+    fn relog(&mut self, key: &[u8], origin: OriginId, old_seq: Option<u64>, new_seq: u64) {
+        if let Some(old) = old_seq {
+            if old == new_seq {
+                return;
+            }
+            self.batch.remove(&self.store.log, log_key(origin, old));
+        }
+        self.batch
+            .insert(&self.store.log, log_key(origin, new_seq), key);
+    }
+
+    /// Adds the meta updates and commits; then updates the cached writer state.
+    fn commit(
+        mut self,
+        state: &mut WriterState,
+        vv_updates: HashMap<OriginId, u64>,
+    ) -> Result<ApplyReport> {
+        let mut counts = Vec::with_capacity(self.new_per_type.len());
+        for (t, n) in &self.new_per_type {
+            let total = state.counts.get(t).copied().unwrap_or(0) + n;
+            let mut k = meta::COUNT_PREFIX.to_vec();
+            k.extend_from_slice(&t.to_be_bytes());
+            self.batch.insert(&self.store.meta, k, total.to_be_bytes());
+            counts.push((*t, total));
+        }
+        for (origin, seq) in &vv_updates {
+            self.batch.insert(
+                &self.store.meta,
+                meta::with_id(meta::VV_PREFIX, origin.0),
+                seq.to_be_bytes(),
+            );
+        }
+        self.batch.commit().map_err(|e| self.store.engine(e))?;
+        state.counts.extend(counts);
+        state.vv.extend(vv_updates);
+        Ok(self.report)
+    }
+}
+
+impl Store {
+    /// The local origin's own observations: folds each record's sightings into its
+    /// entry (counts add up), under fresh sequence numbers, in one atomic batch.
+    /// Keys must be encoded record keys; repeated keys are folded first.
+    pub fn apply_local<K: AsRef<[u8]>>(
+        &self,
+        mut sightings: Vec<(K, Sighting)>,
+    ) -> Result<ApplyReport> {
+        if sightings.is_empty() {
+            return Ok(ApplyReport::default());
+        }
+        // Key order gives the reads locality in the LSM tree.
+        sightings.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        let mut state = self.lock_writer();
+        let mut seq = state.vv.get(&self.local).copied().unwrap_or(0);
+        let mut batch = Batch::new(self);
+        let mut i = 0;
+        while i < sightings.len() {
+            let key = sightings[i].0.as_ref();
+            let mut sighting = sightings[i].1;
+            i += 1;
+            while i < sightings.len() && sightings[i].0.as_ref() == key {
+                sighting.add(&sightings[i].1);
+                i += 1;
+            }
+            let existing = batch.load(key)?;
+            let is_new = existing.is_none();
+            let mut value = existing.unwrap_or_default();
+            seq += 1;
+            let old_seq = value.observe(self.local, &sighting, seq);
+            batch.put(key, &value, is_new);
+            batch.relog(key, self.local, old_seq, seq);
+        }
+        let vv = HashMap::from([(self.local, seq)]);
+        batch.commit(&mut state, vv)
+    }
+
+    /// Merges entries received from a peer and advances the version vector for the
+    /// origins the peer declared complete (`origin` complete up to `seq`), in one atomic
+    /// batch. Entries that change nothing are counted as duplicates and cost no write.
+    pub fn apply_remote(
+        &self,
+        mut entries: Vec<RemoteEntry>,
+        complete: &[(OriginId, u64)],
+    ) -> Result<ApplyReport> {
+        entries.sort_unstable_by(|a, b| a.key.cmp(&b.key).then(a.origin.cmp(&b.origin)));
+        let mut state = self.lock_writer();
+        let mut batch = Batch::new(self);
+        let mut vv: HashMap<OriginId, u64> = HashMap::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let key = &entries[i].key;
+            let existing = batch.load(key)?;
+            let is_new = existing.is_none();
+            let mut value = existing.unwrap_or_default();
+            let mut changed = false;
+            while i < entries.len() && entries[i].key == *key {
+                let RemoteEntry { origin, entry, .. } = &entries[i];
+                let old_seq = value.get(*origin).map(|e| e.seq);
+                if value.merge_entry(*origin, entry) {
+                    changed = true;
+                    if old_seq.is_none_or(|old| entry.seq > old) {
+                        batch.relog(key, *origin, old_seq, entry.seq);
+                    }
+                    // Our own entries coming back with a higher seq than we remember mean
+                    // this store lost updates it had once replicated: never reuse a seq.
+                    if *origin == self.local {
+                        let mine = vv
+                            .get(origin)
+                            .or(state.vv.get(origin))
+                            .copied()
+                            .unwrap_or(0);
+                        if entry.seq > mine {
+                            vv.insert(*origin, entry.seq);
+                        }
+                    }
+                } else {
+                    batch.report.duplicates += 1;
+                }
+                i += 1;
+            }
+            if changed {
+                batch.put(key, &value, is_new);
+            }
+        }
+        for &(origin, seq) in complete {
+            if origin == self.local {
+                continue;
+            }
+            let current = vv
+                .get(&origin)
+                .or(state.vv.get(&origin))
+                .copied()
+                .unwrap_or(0);
+            if seq > current {
+                vv.insert(origin, seq);
+            }
+        }
+        batch.commit(&mut state, vv)
+    }
+}

@@ -1,0 +1,422 @@
+//! Running a lookup against a store view: candidates from the right keyspace, filters,
+//! ordering, offset and limit.
+
+use std::collections::HashSet;
+
+use hearsay_record::rdata::layout::names_in;
+use hearsay_record::{KeyParts, Name, RecordKey, RecordValue, RrType};
+use hearsay_store::keys::{TAG_NAME, TAG_RAW, TAG_V4, TAG_V6, raw_hash, split_name_index};
+use hearsay_store::{Origins, View};
+
+use crate::QueryError;
+use crate::lookup::{Fences, Lookup, NamePattern, TypeFilter};
+
+/// A lookup with its fences and paging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// What to look up.
+    pub lookup: Lookup,
+    /// Time fences.
+    pub fences: Fences,
+    /// At most this many rows (`None`: all).
+    pub limit: Option<u64>,
+    /// Skip this many matching rows first.
+    pub offset: u64,
+}
+
+impl Query {
+    /// A query without fences or paging.
+    pub fn new(lookup: Lookup) -> Self {
+        Query {
+            lookup,
+            fences: Fences::default(),
+            limit: None,
+            offset: 0,
+        }
+    }
+}
+
+/// One result: a record folded over its origins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The record.
+    pub key: RecordKey,
+    /// Earliest first-seen over the origins.
+    pub time_first: u64,
+    /// Latest last-seen.
+    pub time_last: u64,
+    /// Sum of the origins' counts.
+    pub count: u64,
+    /// The origins that saw it, by name.
+    pub origins: Vec<String>,
+}
+
+/// Whether the consumer wants more rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep going.
+    Continue,
+    /// Stop now (e.g. the client went away).
+    Stop,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// Rows handed to the consumer.
+    pub rows: u64,
+    /// More rows matched than the limit allowed.
+    pub limited: bool,
+    /// The consumer stopped the run.
+    pub stopped: bool,
+}
+
+/// Runs `query`, handing rows to `emit`. Rrset lookups come in key order (by name from
+/// the root down, then type), and the records of one rrset in order of first seen;
+/// rdata lookups come in index order (by address or target name).
+pub fn run(
+    view: &View<'_>,
+    query: &Query,
+    emit: &mut dyn FnMut(Row) -> Flow,
+) -> Result<RunOutcome, QueryError> {
+    let origins = view.store().origins();
+    let mut pager = Pager {
+        offset_left: query.offset,
+        limit: query.limit,
+        outcome: RunOutcome::default(),
+        emit,
+    };
+    let mut group: Vec<(Vec<u8>, Row)> = Vec::new();
+    let group_rrsets = matches!(query.lookup, Lookup::Rrset { .. });
+    let mut keep_going = true;
+    candidates(
+        view,
+        &query.lookup,
+        &mut |key: &[u8], value: &RecordValue| {
+            let Some(row) = make_row(key, value, &query.fences, &origins) else {
+                return true;
+            };
+            if !group_rrsets {
+                keep_going = pager.push(row);
+                return keep_going;
+            }
+            if group
+                .first()
+                .is_some_and(|(k, _)| rrset_prefix(k) != rrset_prefix(key))
+                || group.len() >= MAX_GROUP
+            {
+                keep_going = flush(&mut group, &mut pager);
+            }
+            group.push((key.to_vec(), row));
+            keep_going
+        },
+    )?;
+    if keep_going {
+        flush(&mut group, &mut pager);
+    }
+    Ok(pager.outcome)
+}
+
+/// The folded figures of a lookup.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Matching records.
+    pub num_results: u64,
+    /// Sum of their counts.
+    pub count: u64,
+    /// Earliest first seen.
+    pub time_first: Option<u64>,
+    /// Latest last seen.
+    pub time_last: Option<u64>,
+    /// Stopped at the limit.
+    pub limited: bool,
+}
+
+/// Folds every matching record (up to the query's limit) into one summary.
+pub fn summarize(view: &View<'_>, query: &Query) -> Result<Summary, QueryError> {
+    let mut summary = Summary::default();
+    let mut skip = query.offset;
+    candidates(
+        view,
+        &query.lookup,
+        &mut |_key: &[u8], value: &RecordValue| {
+            let Some(s) = value.summary() else {
+                return true;
+            };
+            if !query.fences.accepts(s.time_first, s.time_last) {
+                return true;
+            }
+            if skip > 0 {
+                skip -= 1;
+                return true;
+            }
+            if query.limit.is_some_and(|l| summary.num_results >= l) {
+                summary.limited = true;
+                return false;
+            }
+            summary.num_results += 1;
+            summary.count = summary.count.saturating_add(s.count);
+            summary.time_first = Some(
+                summary
+                    .time_first
+                    .map_or(s.time_first, |t| t.min(s.time_first)),
+            );
+            summary.time_last = Some(
+                summary
+                    .time_last
+                    .map_or(s.time_last, |t| t.max(s.time_last)),
+            );
+            true
+        },
+    )?;
+    Ok(summary)
+}
+
+/// Largest rrset buffered for ordering by first seen; a larger one is emitted in
+/// chunks.
+const MAX_GROUP: usize = 10_000;
+
+struct Pager<'e> {
+    offset_left: u64,
+    limit: Option<u64>,
+    outcome: RunOutcome,
+    emit: &'e mut dyn FnMut(Row) -> Flow,
+}
+
+impl Pager<'_> {
+    /// Returns whether to continue.
+    fn push(&mut self, row: Row) -> bool {
+        if self.offset_left > 0 {
+            self.offset_left -= 1;
+            return true;
+        }
+        if self.limit.is_some_and(|l| self.outcome.rows >= l) {
+            self.outcome.limited = true;
+            return false;
+        }
+        match (self.emit)(row) {
+            Flow::Continue => {
+                self.outcome.rows += 1;
+                true
+            }
+            Flow::Stop => {
+                self.outcome.stopped = true;
+                false
+            }
+        }
+    }
+}
+
+fn flush(group: &mut Vec<(Vec<u8>, Row)>, pager: &mut Pager<'_>) -> bool {
+    group.sort_by(|a, b| a.1.time_first.cmp(&b.1.time_first).then(a.0.cmp(&b.0)));
+    for (_, row) in group.drain(..) {
+        if !pager.push(row) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The part of a record key before the rdata: name, type, bailiwick.
+fn rrset_prefix(key: &[u8]) -> &[u8] {
+    match KeyParts::split(key) {
+        Ok(p) => &key[..key.len() - p.rdata.len()],
+        Err(_) => key,
+    }
+}
+
+fn make_row(key: &[u8], value: &RecordValue, fences: &Fences, origins: &Origins) -> Option<Row> {
+    let s = value.summary()?;
+    if !fences.accepts(s.time_first, s.time_last) {
+        return None;
+    }
+    let key = RecordKey::decode(key).ok()?;
+    let names = value
+        .entries()
+        .iter()
+        .map(|(id, _)| {
+            origins
+                .name(*id)
+                .map_or_else(|| format!("origin-{}", id.0), str::to_owned)
+        })
+        .collect();
+    Some(Row {
+        key,
+        time_first: s.time_first,
+        time_last: s.time_last,
+        count: s.count,
+        origins: names,
+    })
+}
+
+/// Feeds `(record key, value)` of every record the lookup may match (type, name and
+/// bailiwick already checked) to `f` until it returns `false`.
+fn candidates(
+    view: &View<'_>,
+    lookup: &Lookup,
+    f: &mut dyn FnMut(&[u8], &RecordValue) -> bool,
+) -> Result<(), QueryError> {
+    match lookup {
+        Lookup::Rrset {
+            owner,
+            rrtype,
+            bailiwick,
+        } => rrset_candidates(view, owner, *rrtype, bailiwick.as_ref(), f),
+        Lookup::RdataIp(m) => {
+            let (first, last) = m.bounds();
+            let tag = if first.len() == 4 { TAG_V4 } else { TAG_V6 };
+            let from = [&[tag][..], &first].concat();
+            let to = successor(&[&[tag][..], &last].concat());
+            for ik in view.index_range(&from, &to) {
+                let ik = ik?;
+                let Some(rk) = ik.get(1 + first.len()..) else {
+                    continue;
+                };
+                if let Some(value) = view.get(rk)?
+                    && !f(rk, &value)
+                {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        Lookup::RdataName { name, rrtype } => {
+            let prefix = [&[TAG_NAME][..], &name.prefix()].concat();
+            for ik in view.index_prefix(&prefix) {
+                let ik = ik?;
+                let Some((target, rk)) = split_name_index(&ik) else {
+                    continue;
+                };
+                if !name.accepts_reversed(target) {
+                    continue;
+                }
+                let Ok(parts) = KeyParts::split(rk) else {
+                    continue;
+                };
+                if !rrtype.accepts(parts.rrtype)
+                    || !first_matching_target(parts.rrtype, parts.rdata, name, target)
+                {
+                    continue;
+                }
+                if let Some(value) = view.get(rk)?
+                    && !f(rk, &value)
+                {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        Lookup::RdataRaw { rdata, rrtype } => raw_candidates(view, rdata, *rrtype, f),
+    }
+}
+
+fn rrset_candidates(
+    view: &View<'_>,
+    owner: &NamePattern,
+    rrtype: TypeFilter,
+    bailiwick: Option<&Name>,
+    f: &mut dyn FnMut(&[u8], &RecordValue) -> bool,
+) -> Result<(), QueryError> {
+    let mut prefix = owner.prefix();
+    let exact = matches!(owner, NamePattern::Exact(_));
+    if let (true, TypeFilter::One(t)) = (exact, rrtype) {
+        prefix.extend_from_slice(&t.0.to_be_bytes());
+        if let Some(zone) = bailiwick {
+            prefix.push(zone.label_count() as u8);
+        }
+    }
+    for item in view.records_prefix(&prefix) {
+        let (key, value) = item?;
+        let Ok(parts) = KeyParts::split(&key) else {
+            continue;
+        };
+        if !owner.accepts_reversed(parts.reversed_name) || !rrtype.accepts(parts.rrtype) {
+            continue;
+        }
+        if let Some(zone) = bailiwick
+            && (parts.bailiwick_labels() != Some(zone.label_count())
+                || !bailiwick_is(parts.reversed_name, zone))
+        {
+            continue;
+        }
+        if !f(&key, &value) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Is the zone made of `labels` of this reversed name the given zone?
+fn bailiwick_is(reversed_name: &[u8], zone: &Name) -> bool {
+    reversed_name.starts_with(&zone.reversed_prefix())
+}
+
+fn raw_candidates(
+    view: &View<'_>,
+    rdata: &[u8],
+    rrtype: TypeFilter,
+    f: &mut dyn FnMut(&[u8], &RecordValue) -> bool,
+) -> Result<(), QueryError> {
+    let mut prefixes = vec![[&[TAG_RAW][..], &raw_hash(rdata)].concat()];
+    match rdata.len() {
+        4 => prefixes.push([&[TAG_V4][..], rdata].concat()),
+        16 => prefixes.push([&[TAG_V6][..], rdata].concat()),
+        _ => {}
+    }
+    if let Ok(name) = Name::from_wire(rdata) {
+        prefixes.push([&[TAG_NAME][..], &name.reversed()].concat());
+    }
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    for prefix in prefixes {
+        let tag_len = prefix.len();
+        for ik in view.index_prefix(&prefix) {
+            let ik = ik?;
+            let Some(rk) = ik.get(tag_len..) else {
+                continue;
+            };
+            let Ok(parts) = KeyParts::split(rk) else {
+                continue;
+            };
+            if parts.rdata != rdata || !rrtype.accepts(parts.rrtype) || !seen.insert(rk.to_vec()) {
+                continue;
+            }
+            if let Some(value) = view.get(rk)?
+                && !f(rk, &value)
+            {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A record with several target names matching the pattern is indexed under each; it
+/// is reported once, from the index entry of the first matching name.
+fn first_matching_target(
+    rrtype: RrType,
+    rdata: &[u8],
+    pattern: &NamePattern,
+    target: &[u8],
+) -> bool {
+    let Ok(names) = names_in(rrtype, rdata) else {
+        return true;
+    };
+    let prefix = pattern.prefix();
+    names
+        .iter()
+        .map(|n| n.reversed())
+        .find(|r| r.starts_with(&prefix) && pattern.accepts_reversed(r))
+        .is_none_or(|first| first == target)
+}
+
+/// The smallest byte string greater than every string starting with `bytes`.
+fn successor(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    while let Some(last) = out.pop() {
+        if last < 0xFF {
+            out.push(last + 1);
+            return out;
+        }
+    }
+    vec![0xFF; bytes.len() + 1]
+}

@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use hearsay_record::rdata::layout::names_in;
+use hearsay_record::rdata::layout::{indexes_names, names_in, types_with_names};
 use hearsay_record::{KeyParts, Name, RecordKey, RecordValue, RrType};
-use hearsay_store::keys::{TAG_NAME, TAG_RAW, TAG_V4, TAG_V6, raw_hash, split_name_index};
+use hearsay_store::keys::{IndexEntry, TAG_NAME, TAG_RAW, TAG_V4, TAG_V6, raw_hash};
 use hearsay_store::{Origins, View};
 
 use crate::QueryError;
@@ -268,10 +268,10 @@ fn candidates(
             let from = [&[tag][..], &first].concat();
             let to = successor(&[&[tag][..], &last].concat());
             for ik in view.index_range(&from, &to) {
-                let ik = ik?;
-                let Some(rk) = ik.get(1 + first.len()..) else {
+                let Some(entry) = IndexEntry::decode(&ik?) else {
                     continue;
                 };
+                let rk = &entry.record_key;
                 if let Some(value) = view.get(rk)?
                     && !f(rk, &value)
                 {
@@ -283,10 +283,10 @@ fn candidates(
         Lookup::RdataName { name, rrtype } => {
             let prefix = [&[TAG_NAME][..], &name.prefix()].concat();
             for ik in view.index_prefix(&prefix) {
-                let ik = ik?;
-                let Some((target, rk)) = split_name_index(&ik) else {
+                let Some(entry) = IndexEntry::decode(&ik?) else {
                     continue;
                 };
+                let (target, rk) = (&entry.indexed, &entry.record_key);
                 if !name.accepts_reversed(target) {
                     continue;
                 }
@@ -363,28 +363,40 @@ fn raw_candidates(
         16 => prefixes.push([&[TAG_V6][..], rdata].concat()),
         _ => {}
     }
-    if let Ok(name) = Name::from_wire(rdata) {
-        prefixes.push([&[TAG_NAME][..], &name.reversed()].concat());
+    // Types with target names are found through their first name: try every such
+    // type's layout on the bytes.
+    for t in types_with_names() {
+        if !indexes_names(t) || !rrtype.accepts(t) {
+            continue;
+        }
+        if let Ok(names) = names_in(t, rdata)
+            && let Some(first) = names.first()
+        {
+            let prefix = [&[TAG_NAME][..], &first.reversed()].concat();
+            if !prefixes.contains(&prefix) {
+                prefixes.push(prefix);
+            }
+        }
     }
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     for prefix in prefixes {
-        let tag_len = prefix.len();
         for ik in view.index_prefix(&prefix) {
-            let ik = ik?;
-            let Some(rk) = ik.get(tag_len..) else {
+            let Some(entry) = IndexEntry::decode(&ik?) else {
                 continue;
             };
-            let Ok(parts) = KeyParts::split(rk) else {
+            let rk = entry.record_key;
+            let Ok(parts) = KeyParts::split(&rk) else {
                 continue;
             };
-            if parts.rdata != rdata || !rrtype.accepts(parts.rrtype) || !seen.insert(rk.to_vec()) {
+            if parts.rdata != rdata || !rrtype.accepts(parts.rrtype) || seen.contains(&rk) {
                 continue;
             }
-            if let Some(value) = view.get(rk)?
-                && !f(rk, &value)
+            if let Some(value) = view.get(&rk)?
+                && !f(&rk, &value)
             {
                 return Ok(());
             }
+            seen.insert(rk);
         }
     }
     Ok(())

@@ -63,6 +63,9 @@ pub struct StoreOptions {
     /// Memtable size of each large keyspace (records, rdata, log) before it is flushed
     /// to a table.
     pub memtable_bytes: u64,
+    /// Journal (write-ahead log) budget: past it, the oldest memtables are flushed so
+    /// that sealed journals can be deleted. The active journal rotates at 64 MB.
+    pub journal_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -70,6 +73,7 @@ impl Default for StoreOptions {
         StoreOptions {
             cache_bytes: 32 << 20,
             memtable_bytes: 16 << 20,
+            journal_bytes: 128 << 20,
         }
     }
 }
@@ -129,6 +133,8 @@ pub struct StoreStats {
     pub origins: Vec<VectorEntry>,
     /// Bytes on disk (tables and journal).
     pub disk_bytes: u64,
+    /// Bytes on disk per keyspace and for the journal.
+    pub disk_usage: Vec<(&'static str, u64)>,
 }
 
 impl Store {
@@ -193,12 +199,38 @@ impl Store {
                 .collect(),
             origins: self.version_vector_named(),
             disk_bytes: self.disk_bytes()?,
+            disk_usage: self.disk_usage()?,
         })
     }
 
     /// Bytes on disk.
     pub fn disk_bytes(&self) -> Result<u64> {
         self.db.disk_space().map_err(|e| self.engine(e))
+    }
+
+    /// Flushes the memtables into tables and compacts every keyspace fully, so that the
+    /// journal can be dropped and the disk holds only compressed tables (maintenance; the
+    /// engine also compacts in the background).
+    pub fn compact(&self) -> Result<()> {
+        for ks in [&self.records, &self.rdata, &self.log, &self.meta] {
+            ks.rotate_memtable_and_wait().map_err(|e| self.engine(e))?;
+            ks.major_compact().map_err(|e| self.engine(e))?;
+        }
+        self.persist()
+    }
+
+    /// Bytes on disk per keyspace (tables only) and for the journal.
+    pub fn disk_usage(&self) -> Result<Vec<(&'static str, u64)>> {
+        Ok(vec![
+            ("records", self.records.disk_space()),
+            ("rdata", self.rdata.disk_space()),
+            ("log", self.log.disk_space()),
+            ("meta", self.meta.disk_space()),
+            (
+                "journal",
+                self.db.journal_disk_space().map_err(|e| self.engine(e))?,
+            ),
+        ])
     }
 
     /// Makes everything written so far durable (fsync).

@@ -25,12 +25,18 @@ impl Store {
         };
         let db = Database::builder(dir)
             .cache_size(options.cache_bytes)
+            .max_journaling_size(options.journal_bytes)
             .open()
             .map_err(engine)?;
-        let big = || KeyspaceCreateOptions::default().max_memtable_size(options.memtable_bytes);
-        let records = db.keyspace("records", big).map_err(engine)?;
-        let rdata = db.keyspace("rdata", big).map_err(engine)?;
-        let log = db.keyspace("log", big).map_err(engine)?;
+        let records = db
+            .keyspace("records", || tuned(&options, 16 << 10, Some(0.01)))
+            .map_err(engine)?;
+        let rdata = db
+            .keyspace("rdata", || tuned(&options, 32 << 10, None))
+            .map_err(engine)?;
+        let log = db
+            .keyspace("log", || tuned(&options, 32 << 10, None))
+            .map_err(engine)?;
         let meta = db
             .keyspace("meta", || {
                 KeyspaceCreateOptions::default().max_memtable_size(1 << 20)
@@ -149,6 +155,27 @@ impl Store {
         }
         Ok(state)
     }
+}
+
+/// Options of a large keyspace: its data block size (bigger blocks compress better;
+/// `records` takes point reads, the index and the log are only scanned) and the bloom
+/// filter's false-positive rate (`None`: no filter, for keyspaces never read by key).
+fn tuned(options: &StoreOptions, block: u32, bloom_fpr: Option<f32>) -> KeyspaceCreateOptions {
+    use fjall::config::{
+        BlockSizePolicy, BloomConstructionPolicy, FilterPolicy, FilterPolicyEntry,
+        RestartIntervalPolicy,
+    };
+    let filter = match bloom_fpr {
+        Some(fpr) => FilterPolicy::all(FilterPolicyEntry::Bloom(
+            BloomConstructionPolicy::FalsePositiveRate(fpr),
+        )),
+        None => FilterPolicy::disabled(),
+    };
+    KeyspaceCreateOptions::default()
+        .max_memtable_size(options.memtable_bytes)
+        .data_block_size_policy(BlockSizePolicy::all(block))
+        .data_block_restart_interval_policy(RestartIntervalPolicy::all(32))
+        .filter_policy(filter)
 }
 
 fn check_schema(dir: &Path, records: &Keyspace, meta_ks: &Keyspace) -> Result<()> {

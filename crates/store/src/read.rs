@@ -4,7 +4,7 @@
 use fjall::{Iter, Readable, Snapshot};
 use hearsay_record::{OriginId, RecordValue};
 
-use crate::keys::{log_key, parse_log_key};
+use crate::keys::{log_prefix, parse_log_key};
 use crate::{Result, Store, StoreError};
 
 /// A consistent, read-only view of the store at one point in time.
@@ -93,8 +93,8 @@ impl<'s> View<'s> {
 
     /// The log of `origin` from `from_seq` (inclusive): (seq, record key) in seq order.
     pub fn log_from(&self, origin: OriginId, from_seq: u64) -> LogIter<'s> {
-        let start = log_key(origin, from_seq);
-        let end = log_key(OriginId(origin.0.wrapping_add(1)), 0);
+        let start = log_prefix(origin, from_seq);
+        let end = log_prefix(OriginId(origin.0.wrapping_add(1)), 0);
         let inner = if origin.0 == u32::MAX {
             self.snapshot.range::<&[u8], _>(
                 &self.store.log,
@@ -163,18 +163,14 @@ impl Iterator for LogIter<'_> {
     type Item = Result<(u64, Vec<u8>)>;
     fn next(&mut self) -> Option<Self::Item> {
         let kv = self.inner.next()?;
-        Some(
-            kv.into_inner()
-                .map_err(|e| self.store.engine(e))
-                .and_then(|(k, v)| {
-                    let (_, seq) = parse_log_key(&k).ok_or_else(|| StoreError::Corrupt {
-                        path: self.store.path.clone(),
-                        what: "log key",
-                        detail: format!("{} bytes", k.len()),
-                    })?;
-                    Ok((seq, v.to_vec()))
-                }),
-        )
+        Some(kv.key().map_err(|e| self.store.engine(e)).and_then(|k| {
+            let (_, seq, record_key) = parse_log_key(&k).ok_or_else(|| StoreError::Corrupt {
+                path: self.store.path.clone(),
+                what: "log key",
+                detail: format!("{} bytes", k.len()),
+            })?;
+            Ok((seq, record_key.to_vec()))
+        }))
     }
 }
 

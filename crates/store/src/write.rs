@@ -85,10 +85,11 @@ impl<'s> Batch<'s> {
             if old == new_seq {
                 return;
             }
-            self.batch.remove(&self.store.log, log_key(origin, old));
+            self.batch
+                .remove(&self.store.log, log_key(origin, old, key));
         }
         self.batch
-            .insert(&self.store.log, log_key(origin, new_seq), key);
+            .insert(&self.store.log, log_key(origin, new_seq, key), []);
     }
 
     /// Adds the meta updates and commits; then updates the cached writer state.
@@ -121,7 +122,8 @@ impl<'s> Batch<'s> {
 
 impl Store {
     /// The local origin's own observations: folds each record's sightings into its
-    /// entry (counts add up), under fresh sequence numbers, in one atomic batch.
+    /// entry (counts add up), as one update of the local origin (one new sequence
+    /// number for all of them), in one atomic batch.
     /// Keys must be encoded record keys; repeated keys are folded first.
     pub fn apply_local<K: AsRef<[u8]>>(
         &self,
@@ -133,7 +135,8 @@ impl Store {
         // Key order gives the reads locality in the LSM tree.
         sightings.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
         let mut state = self.lock_writer();
-        let mut seq = state.vv.get(&self.local).copied().unwrap_or(0);
+        // One update of the local origin: every record it changes gets this seq.
+        let seq = state.vv.get(&self.local).copied().unwrap_or(0) + 1;
         let mut batch = Batch::new(self);
         let mut i = 0;
         while i < sightings.len() {
@@ -147,7 +150,6 @@ impl Store {
             let existing = batch.load(key)?;
             let is_new = existing.is_none();
             let mut value = existing.unwrap_or_default();
-            seq += 1;
             let old_seq = value.observe(self.local, &sighting, seq);
             batch.put(key, &value, is_new);
             batch.relog(key, self.local, old_seq, seq);

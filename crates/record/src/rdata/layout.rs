@@ -22,23 +22,48 @@ pub enum Field {
 
 use Field::{Bytes, CharString, Name as N, Rest};
 
+/// Types whose rdata contains domain names, with their layout.
+const LAYOUTS: &[(u16, &[Field])] = &[
+    (2, &[N]),                                                // NS
+    (3, &[N]),                                                // MD
+    (4, &[N]),                                                // MF
+    (5, &[N]),                                                // CNAME
+    (6, &[N, N, Bytes(20)]),                                  // SOA
+    (7, &[N]),                                                // MB
+    (8, &[N]),                                                // MG
+    (9, &[N]),                                                // MR
+    (12, &[N]),                                               // PTR
+    (14, &[N, N]),                                            // MINFO
+    (15, &[Bytes(2), N]),                                     // MX
+    (17, &[N, N]),                                            // RP
+    (18, &[Bytes(2), N]),                                     // AFSDB
+    (21, &[Bytes(2), N]),                                     // RT
+    (24, &[Bytes(18), N, Rest]),                              // SIG
+    (26, &[Bytes(2), N, N]),                                  // PX
+    (30, &[N, Rest]),                                         // NXT
+    (33, &[Bytes(6), N]),                                     // SRV
+    (35, &[Bytes(4), CharString, CharString, CharString, N]), // NAPTR
+    (36, &[Bytes(2), N]),                                     // KX
+    (39, &[N]),                                               // DNAME
+    (46, &[Bytes(18), N, Rest]),                              // RRSIG
+    (47, &[N, Rest]),                                         // NSEC
+    (58, &[N, N]),                                            // TALINK
+    (64, &[Bytes(2), N, Rest]),                               // SVCB
+    (65, &[Bytes(2), N, Rest]),                               // HTTPS
+];
+
 /// The layout of types whose rdata contains domain names; `None` for types whose rdata
 /// is opaque to name handling.
 pub fn layout(rrtype: RrType) -> Option<&'static [Field]> {
-    Some(match rrtype.0 {
-        // NS MD MF CNAME MB MG MR PTR DNAME
-        2 | 3 | 4 | 5 | 7 | 8 | 9 | 12 | 39 => &[N],
-        6 => &[N, N, Bytes(20)],                                  // SOA
-        14 | 17 | 58 => &[N, N],                                  // MINFO RP TALINK
-        15 | 18 | 21 | 36 => &[Bytes(2), N],                      // MX AFSDB RT KX
-        26 => &[Bytes(2), N, N],                                  // PX
-        33 => &[Bytes(6), N],                                     // SRV
-        35 => &[Bytes(4), CharString, CharString, CharString, N], // NAPTR
-        24 | 46 => &[Bytes(18), N, Rest],                         // SIG RRSIG
-        30 | 47 => &[N, Rest],                                    // NXT NSEC
-        64 | 65 => &[Bytes(2), N, Rest],                          // SVCB HTTPS
-        _ => return None,
-    })
+    LAYOUTS
+        .binary_search_by_key(&rrtype.0, |(code, _)| *code)
+        .ok()
+        .map(|i| LAYOUTS[i].1)
+}
+
+/// Every type with names in its rdata.
+pub fn types_with_names() -> impl Iterator<Item = RrType> {
+    LAYOUTS.iter().map(|(code, _)| RrType(*code))
 }
 
 /// Whether the names of this type's rdata are targets worth a reverse index (the name
@@ -111,6 +136,11 @@ mod tests {
         assert!(names_in(RrType::MX, &rdata[..5]).is_err());
         rdata.push(1);
         assert!(names_in(RrType::MX, &rdata).is_err());
+    }
+
+    #[test]
+    fn table_is_sorted() {
+        assert!(LAYOUTS.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

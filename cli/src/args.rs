@@ -38,6 +38,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Record counts by type, origins and their sequence numbers, disk size.
     Stats(StatsArgs),
+    /// Flush and fully compact the store (maintenance: reclaims the space of superseded
+    /// versions and the journal; the store also compacts in the background).
+    Compact,
 }
 
 #[derive(Debug, Args)]

@@ -126,6 +126,9 @@ fn print_summary(r: &ImportReport) {
         }
     }
     println!("elapsed        {:.2}s", r.elapsed.as_secs_f64());
+    if let Some(rss) = r.peak_rss_bytes {
+        println!("peak memory    {:.0} MiB", rss as f64 / (1 << 20) as f64);
+    }
     println!(
         "rate           {:.0} packets/s, {:.0} records/s",
         frames as f64 / secs,

@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Summarize(kind) => query::run(&data_dir, kind, true),
         Command::Export(args) => export::run(&data_dir, args),
         Command::Stats(args) => stats::run(&data_dir, args),
+        Command::Compact => stats::compact(&data_dir),
     }
 }
 

@@ -28,6 +28,9 @@ pub fn run(data_dir: &Path, args: StatsArgs) -> Result<()> {
         };
         println!("  {:<24} {}{me}", e.origin, e.seq);
     }
+    for (part, bytes) in &stats.disk_usage {
+        println!("  {part:<12} {bytes}");
+    }
     println!(
         "disk           {} bytes ({:.1} MiB)",
         stats.disk_bytes,
@@ -39,5 +42,17 @@ pub fn run(data_dir: &Path, args: StatsArgs) -> Result<()> {
             stats.disk_bytes as f64 / stats.records as f64
         );
     }
+    Ok(())
+}
+
+pub fn compact(data_dir: &Path) -> Result<()> {
+    let store = super::open_existing(data_dir)?;
+    let before = store.disk_bytes()?;
+    store.compact()?;
+    let after = store.disk_bytes()?;
+    println!(
+        "compacted {}: {before} -> {after} bytes",
+        store.path().display()
+    );
     Ok(())
 }

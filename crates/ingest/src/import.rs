@@ -32,6 +32,16 @@ pub struct ImportReport {
     /// Wall time.
     #[serde(with = "secs")]
     pub elapsed: Duration,
+    /// Peak resident memory of the process so far (Linux), bytes.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// The process's peak resident set size (`VmHWM` in `/proc/self/status`), if known.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 mod secs {
@@ -132,5 +142,6 @@ pub fn import_files(
         files: outcomes,
         stats,
         elapsed: started.elapsed(),
+        peak_rss_bytes: peak_rss_bytes(),
     })
 }

@@ -21,6 +21,6 @@ mod import;
 mod pipeline;
 mod writer;
 
-pub use import::{FileOutcome, ImportError, ImportReport, Progress, import_files};
+pub use import::{FileOutcome, ImportError, ImportReport, Progress, import_files, peak_rss_bytes};
 pub use pipeline::{IngestStats, Pipeline, PipelineConfig};
 pub use writer::{StoreWriter, WindowBatch, WriterStats};

@@ -1,0 +1,40 @@
+//! `hearsay-bench`: the benchmarks behind BENCHMARKS.md.
+//!
+//! Build everything in release mode first (`cargo build --release -p hearsay -p
+//! hearsay-bench`): the import benchmark runs the real `hearsay` binary next to this one.
+
+mod import;
+mod query;
+mod stats;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "hearsay-bench", about = "hearsay benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import a synthetic capture with `hearsay import`: packets/s, records/s, peak RSS,
+    /// bytes on disk per record; baseline: decoding and parsing the same file without a
+    /// store.
+    Import(import::Args),
+    /// Decode and parse a capture without storing anything (the import baseline).
+    DecodeOnly {
+        /// The capture file.
+        file: std::path::PathBuf,
+    },
+    /// Query latency and scan rate on a large store; baseline: raw point reads.
+    Query(query::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Import(args) => import::run(args),
+        Command::DecodeOnly { file } => import::decode_only(&file),
+        Command::Query(args) => query::run(args),
+    }
+}

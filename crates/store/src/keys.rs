@@ -163,6 +163,8 @@ pub mod meta {
     pub const VV_PREFIX: &[u8] = b"vv/";
     /// Prefix of per-type record counters: `count/<type u16 BE>` → u64 BE.
     pub const COUNT_PREFIX: &[u8] = b"count/";
+    /// Prefix of other components' named state: `state/<name>` → bytes.
+    pub const STATE_PREFIX: &[u8] = b"state/";
 
     /// `prefix | id`.
     pub fn with_id(prefix: &[u8], id: u32) -> Vec<u8> {

@@ -233,6 +233,27 @@ impl Store {
         ])
     }
 
+    /// A value other components keep in the store (replication progress, policy
+    /// documents), under their own name.
+    pub fn state(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let key = [keys::meta::STATE_PREFIX, name.as_bytes()].concat();
+        Ok(self
+            .meta
+            .get(key)
+            .map_err(|e| self.engine(e))?
+            .map(|v| v.to_vec()))
+    }
+
+    /// Stores a named value (see [`Store::state`]); `None` deletes it.
+    pub fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<()> {
+        let key = [keys::meta::STATE_PREFIX, name.as_bytes()].concat();
+        match value {
+            Some(v) => self.meta.insert(key, v),
+            None => self.meta.remove(key),
+        }
+        .map_err(|e| self.engine(e))
+    }
+
     /// Makes everything written so far durable (fsync).
     pub fn persist(&self) -> Result<()> {
         self.db

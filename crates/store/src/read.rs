@@ -4,7 +4,7 @@
 use fjall::{Iter, Readable, Snapshot};
 use hearsay_record::{OriginId, RecordValue};
 
-use crate::keys::{log_prefix, parse_log_key};
+use crate::keys::{log_key, log_prefix, parse_log_key};
 use crate::{Result, Store, StoreError};
 
 /// A consistent, read-only view of the store at one point in time.
@@ -93,19 +93,24 @@ impl<'s> View<'s> {
 
     /// The log of `origin` from `from_seq` (inclusive): (seq, record key) in seq order.
     pub fn log_from(&self, origin: OriginId, from_seq: u64) -> LogIter<'s> {
-        let start = log_prefix(origin, from_seq);
-        let end = log_prefix(OriginId(origin.0.wrapping_add(1)), 0);
-        let inner = if origin.0 == u32::MAX {
-            self.snapshot.range::<&[u8], _>(
-                &self.store.log,
-                (
-                    std::ops::Bound::Included(&start[..]),
-                    std::ops::Bound::Unbounded,
-                ),
-            )
-        } else {
-            self.snapshot.range(&self.store.log, start..end)
+        self.log_after(origin, from_seq, None)
+    }
+
+    /// The log of `origin` strictly after position `(seq, key)`, or from `seq`
+    /// (inclusive) when `after_key` is `None`: (seq, record key) in log order.
+    pub fn log_after(&self, origin: OriginId, seq: u64, after_key: Option<&[u8]>) -> LogIter<'s> {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let start = match after_key {
+            Some(key) => Excluded(log_key(origin, seq, key)),
+            None => Included(log_prefix(origin, seq).to_vec()),
         };
+        let end = match origin.0.checked_add(1) {
+            Some(next) => Excluded(log_prefix(OriginId(next), 0).to_vec()),
+            None => Unbounded,
+        };
+        let inner = self
+            .snapshot
+            .range::<Vec<u8>, _>(&self.store.log, (start, end));
         LogIter {
             store: self.store,
             inner,

@@ -47,7 +47,8 @@ fn local_updates_accumulate_and_log_keeps_one_line_per_record() {
         ApplyReport {
             changed: 2,
             new_records: 2,
-            duplicates: 0
+            duplicates: 0,
+            lowest_changed: vec![],
         }
     );
     let r = store.apply_local(vec![(a.clone(), s(50, 120, 3))]).unwrap();
@@ -130,11 +131,13 @@ fn remote_entries_merge_and_vector_advances_only_on_markers() {
         ApplyReport {
             changed: 0,
             new_records: 0,
-            duplicates: 2
+            duplicates: 2,
+            lowest_changed: vec![],
         }
     );
     assert_eq!(store.version_vector()[&peer], 5);
-    store.apply_remote(vec![e(9, 4)], &[(peer, 4)]).unwrap();
+    let r = store.apply_remote(vec![e(9, 4)], &[(peer, 4)]).unwrap();
+    assert_eq!(r.lowest_changed, vec![(peer, 9)]);
     assert_eq!(store.version_vector()[&peer], 5, "vector never goes back");
     let view = store.view();
     let log: Vec<_> = view.log_from(peer, 0).map(|r| r.unwrap().0).collect();
@@ -226,4 +229,36 @@ fn cursor_scan_resumes_after_a_key() {
         .map(|r| r.unwrap().0)
         .collect();
     assert_eq!(rest, all[4..].to_vec());
+}
+
+#[test]
+fn log_positions_resume_after_a_key_and_state_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let keys: Vec<Vec<u8>> = (0..5u8)
+        .map(|i| key(&format!("h{i}.example"), RrType::A, &[10, 0, 0, i]))
+        .collect();
+    store
+        .apply_local(keys.iter().map(|k| (k.clone(), s(1, 1, 1))).collect())
+        .unwrap();
+    store
+        .apply_local(vec![(keys[0].clone(), s(2, 2, 1))])
+        .unwrap();
+    let local = store.local_origin();
+    let view = store.view();
+    let all: Vec<(u64, Vec<u8>)> = view.log_after(local, 1, None).map(|r| r.unwrap()).collect();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[4], (2, keys[0].clone()));
+    let rest: Vec<(u64, Vec<u8>)> = view
+        .log_after(local, all[1].0, Some(&all[1].1))
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(rest, all[2..].to_vec());
+    assert_eq!(view.log_after(local, 3, None).count(), 0);
+
+    assert_eq!(store.state("x").unwrap(), None);
+    store.set_state("x", Some(b"abc")).unwrap();
+    assert_eq!(store.state("x").unwrap(), Some(b"abc".to_vec()));
+    store.set_state("x", None).unwrap();
+    assert_eq!(store.state("x").unwrap(), None);
 }

@@ -10,7 +10,7 @@ use crate::keys::{index_keys, log_key, meta};
 use crate::{Result, Store, WriterState};
 
 /// What one batch did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplyReport {
     /// Records whose value changed.
     pub changed: u64,
@@ -18,6 +18,9 @@ pub struct ApplyReport {
     pub new_records: u64,
     /// Entries that changed nothing (already known).
     pub duplicates: u64,
+    /// Per origin, the lowest seq among the entries that changed something (remote
+    /// applies only): replication rewinds log readers that already passed it.
+    pub lowest_changed: Vec<(OriginId, u64)>,
 }
 
 /// One origin's entry for one record, as replication delivers it.
@@ -182,6 +185,15 @@ impl Store {
                 let old_seq = value.get(*origin).map(|e| e.seq);
                 if value.merge_entry(*origin, entry) {
                     changed = true;
+                    match batch
+                        .report
+                        .lowest_changed
+                        .iter_mut()
+                        .find(|(o, _)| o == origin)
+                    {
+                        Some((_, s)) => *s = (*s).min(entry.seq),
+                        None => batch.report.lowest_changed.push((*origin, entry.seq)),
+                    }
                     if old_seq.is_none_or(|old| entry.seq > old) {
                         batch.relog(key, *origin, old_seq, entry.seq);
                     }

@@ -1,0 +1,337 @@
+//! Replicators over in-memory replicas, wired by hand.
+
+use std::time::Duration;
+
+use hearsay_record::{Bailiwick, Name, RecordKey, RrType, Sighting};
+
+use super::*;
+
+fn key(name: &str, last: u8) -> Vec<u8> {
+    RecordKey::new(
+        Name::from_presentation(name).unwrap(),
+        RrType::A,
+        Bailiwick::Unknown,
+        vec![10, 0, 0, last],
+    )
+    .unwrap()
+    .encode()
+}
+
+fn sight(t: u64) -> Sighting {
+    Sighting {
+        time_first: t,
+        time_last: t + 10,
+        count: 1,
+    }
+}
+
+/// A few nodes and the links between them; `pump` moves frames until nothing moves.
+struct Net {
+    nodes: Vec<Replicator<MemReplica>>,
+    names: Vec<String>,
+    links: Vec<(usize, usize, ConnId)>,
+    now: Duration,
+    next_conn: ConnId,
+}
+
+impl Net {
+    fn new(specs: &[(&str, Vec<PeerPolicy>)]) -> Self {
+        let nodes = specs
+            .iter()
+            .map(|(n, peers)| {
+                Replicator::new(MemReplica::new(n), SyncConfig::new(peers.clone())).unwrap()
+            })
+            .collect();
+        Net {
+            nodes,
+            names: specs.iter().map(|(n, _)| n.to_string()).collect(),
+            links: Vec::new(),
+            now: Duration::ZERO,
+            next_conn: 1,
+        }
+    }
+
+    fn connect(&mut self, a: usize, b: usize) -> ConnId {
+        let c = self.next_conn;
+        self.next_conn += 1;
+        let (na, nb) = (self.names[a].clone(), self.names[b].clone());
+        self.nodes[a].open(c, &nb, self.now).unwrap();
+        self.nodes[b].open(c, &na, self.now).unwrap();
+        self.links.push((a, b, c));
+        c
+    }
+
+    fn disconnect(&mut self, conn: ConnId) {
+        if let Some(i) = self.links.iter().position(|l| l.2 == conn) {
+            let (a, b, c) = self.links.remove(i);
+            self.nodes[a].close(c);
+            self.nodes[b].close(c);
+        }
+    }
+
+    /// Moves frames (advancing time) until nothing moves and nothing waits; returns the
+    /// frame bytes moved.
+    fn pump(&mut self) -> u64 {
+        let mut moved = 0;
+        for _ in 0..10_000 {
+            let mut any = false;
+            for (a, b, c) in self.links.clone() {
+                for (from, to) in [(a, b), (b, a)] {
+                    while let Some(frame) = self.nodes[from].poll_transmit(c, self.now).unwrap() {
+                        moved += frame.len() as u64;
+                        any = true;
+                        self.nodes[to].handle(c, &frame, self.now).unwrap();
+                    }
+                }
+            }
+            self.now += Duration::from_millis(60);
+            if !any && self.nodes.iter().all(|n| n.poll_timeout().is_none()) {
+                return moved;
+            }
+        }
+        panic!("the network never went quiet");
+    }
+
+    fn records(
+        &self,
+        i: usize,
+    ) -> std::collections::BTreeMap<
+        Vec<u8>,
+        std::collections::BTreeMap<String, hearsay_record::Entry>,
+    > {
+        self.nodes[i].replica().dump().records
+    }
+}
+
+fn open(names: &[&str]) -> Vec<PeerPolicy> {
+    names.iter().map(|n| PeerPolicy::open(n)).collect()
+}
+
+#[test]
+fn two_nodes_converge_both_ways() {
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+    net.nodes[0].replica().observe(&[
+        (key("x.example", 1), sight(100)),
+        (key("y.example", 2), sight(200)),
+    ]);
+    net.nodes[1].replica().observe(&[
+        (key("x.example", 1), sight(50)),
+        (key("z.example", 3), sight(300)),
+    ]);
+    net.connect(0, 1);
+    net.pump();
+    assert_eq!(net.records(0), net.records(1));
+    assert_eq!(net.records(0).len(), 3);
+    // Both origins' entries of the shared record are kept.
+    assert_eq!(net.records(0)[&key("x.example", 1)].len(), 2);
+    assert_eq!(net.nodes[1].replica().vector().get("a"), Some(&1));
+    // Live: a new local update flows.
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("w.example", 4), sight(400))]);
+    net.pump();
+    assert_eq!(net.records(0), net.records(1));
+    assert_eq!(net.nodes[1].replica().vector().get("a"), Some(&2));
+}
+
+#[test]
+fn a_relay_carries_records_between_nodes_that_are_not_connected() {
+    let mut net = Net::new(&[
+        ("a", open(&["c"])),
+        ("b", open(&["c"])),
+        ("c", open(&["a", "b"])),
+    ]);
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("from-a.example", 1), sight(1))]);
+    net.nodes[1]
+        .replica()
+        .observe(&[(key("from-b.example", 2), sight(2))]);
+    net.connect(0, 2);
+    net.connect(1, 2);
+    net.pump();
+    for i in 0..3 {
+        assert_eq!(net.records(i).len(), 2, "node {i}");
+    }
+    // b's vector for a advanced through c (c covers everything b may see of a).
+    assert_eq!(net.nodes[1].replica().vector().get("a"), Some(&1));
+}
+
+#[test]
+fn a_withheld_zone_never_reaches_the_partner_not_even_through_a_relay() {
+    let mut a_peers = open(&["b", "c"]);
+    a_peers[0].withhold = vec![Name::from_presentation("corp.example").unwrap()];
+    let mut net = Net::new(&[
+        ("a", a_peers),
+        ("b", open(&["a", "c"])),
+        ("c", open(&["a", "b"])),
+    ]);
+    let secret = key("intranet.corp.example", 1);
+    let public = key("www.example", 2);
+    net.nodes[0]
+        .replica()
+        .observe(&[(secret.clone(), sight(1)), (public.clone(), sight(2))]);
+    net.connect(0, 1);
+    net.connect(0, 2);
+    net.connect(1, 2);
+    net.pump();
+    assert!(net.records(2).contains_key(&secret), "c may see it");
+    assert!(!net.records(1).contains_key(&secret), "b must never see it");
+    assert!(net.records(1).contains_key(&public));
+    // b's vector for a advances (directly from a), c's relay markers must not have let
+    // anything slip either way.
+    assert_eq!(net.nodes[1].replica().vector().get("a"), Some(&1));
+}
+
+#[test]
+fn a_peer_speaking_for_an_origin_it_may_not_is_disconnected() {
+    let mut b_peers = open(&["a"]);
+    b_peers[0].accept_relayed = false;
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", b_peers)]);
+    let c = net.connect(0, 1);
+    net.pump();
+    // a forges entries of origin "x" on the wire.
+    let mut entries = vec![WireEntry {
+        key: key("forged.example", 9),
+        origin: "x".into(),
+        entry: hearsay_record::Entry {
+            time_first: 1,
+            time_last: 1,
+            count: 1,
+            seq: 1,
+        },
+    }];
+    let frame = Message::Entries {
+        batch: batch::encode(&mut entries).unwrap(),
+    }
+    .to_frame();
+    let err = net.nodes[1].handle(c, &frame, net.now).unwrap_err();
+    assert!(matches!(err, SyncError::Protocol(ProtocolError::ForbiddenOrigin(ref o)) if o == "x"));
+    assert_eq!(
+        net.nodes[1].stats().violations.get("forbidden_origin"),
+        Some(&1)
+    );
+    assert!(!net.records(1).contains_key(&key("forged.example", 9)));
+}
+
+#[test]
+fn garbage_and_out_of_phase_messages_are_protocol_errors() {
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+    let c = net.connect(0, 1);
+    assert!(matches!(
+        net.nodes[1].handle(c, &[0, 0, 0, 3, 1, 0xFF, 0xFF], net.now),
+        Err(SyncError::Protocol(ProtocolError::Undecodable))
+    ));
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+    let c = net.connect(0, 1);
+    let early = Message::Complete {
+        origin: "a".into(),
+        seq: 5,
+    }
+    .to_frame();
+    assert!(matches!(
+        net.nodes[1].handle(c, &early, net.now),
+        Err(SyncError::Protocol(ProtocolError::Unexpected(_)))
+    ));
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+    assert!(net.nodes[0].open(9, "stranger", Duration::ZERO).is_err());
+}
+
+#[test]
+fn after_a_disconnect_only_what_was_missed_is_sent() {
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+    let first: Vec<(Vec<u8>, Sighting)> = (0..200u8)
+        .map(|i| (key(&format!("h{i}.example"), i), sight(1)))
+        .collect();
+    net.nodes[0].replica().observe(&first);
+    let c = net.connect(0, 1);
+    net.pump();
+    assert_eq!(net.nodes[1].peers(net.now)[0].stats.entries_in, 200);
+    net.disconnect(c);
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("new.example", 1), sight(5))]);
+    net.connect(0, 1);
+    net.pump();
+    assert_eq!(net.records(0), net.records(1));
+    let again = &net.nodes[1].peers(net.now)[0].stats;
+    assert_eq!(again.entries_in, 1, "only the missed record is sent again");
+    assert_eq!(
+        net.nodes[0].peers(net.now)[0].stats.entries_in,
+        0,
+        "and nothing back"
+    );
+}
+
+#[test]
+fn an_empty_node_bootstraps_by_snapshot_and_can_resume_it() {
+    let mut peers = open(&["b"]);
+    peers[0].relay = true;
+    let mut net = Net::new(&[("a", peers), ("b", open(&["a"]))]);
+    let records: Vec<(Vec<u8>, Sighting)> = (0..20_000u32)
+        .map(|i| {
+            (
+                key(&format!("h{i}.example"), (i % 250) as u8),
+                sight(u64::from(i)),
+            )
+        })
+        .collect();
+    net.nodes[0].replica().observe(&records);
+    let c = net.connect(0, 1);
+    // Move a few frames only, then cut the connection mid-snapshot.
+    for _ in 0..4 {
+        if let Some(f) = net.nodes[0].poll_transmit(c, net.now).unwrap() {
+            net.nodes[1].handle(c, &f, net.now).unwrap();
+        }
+        if let Some(f) = net.nodes[1].poll_transmit(c, net.now).unwrap() {
+            net.nodes[0].handle(c, &f, net.now).unwrap();
+        }
+    }
+    let partial = net.records(1).len();
+    assert!(
+        partial > 0 && partial < 20_000,
+        "partial snapshot: {partial}"
+    );
+    net.disconnect(c);
+    net.connect(0, 1);
+    net.pump();
+    assert_eq!(net.records(0), net.records(1));
+    let stats = &net.nodes[1].peers(net.now)[0].stats;
+    assert_eq!(
+        stats.snapshot_records_in as usize + partial,
+        20_000,
+        "the resumed snapshot sent only the rest"
+    );
+    assert_eq!(net.nodes[1].replica().vector().get("a"), Some(&1));
+}
+
+#[test]
+fn entries_that_arrive_late_are_relayed_again() {
+    // c learns a's update from b before a's own marker arrives, and a's older-seq
+    // entries after; d, behind c, must still get everything.
+    let mut net = Net::new(&[
+        ("a", open(&["b", "c"])),
+        ("b", open(&["a", "c"])),
+        ("c", open(&["a", "b", "d"])),
+        ("d", open(&["c"])),
+    ]);
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("one.example", 1), sight(1))]);
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("two.example", 2), sight(2))]);
+    net.connect(0, 1);
+    net.pump();
+    net.connect(1, 2);
+    net.connect(2, 3);
+    net.pump();
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("three.example", 3), sight(3))]);
+    net.connect(0, 2);
+    net.pump();
+    for i in 1..4 {
+        assert_eq!(net.records(i), net.records(0), "node {i}");
+    }
+}

@@ -6,6 +6,8 @@
 //! * `records` — record key ([`hearsay_record::RecordKey`] encoding) → per-origin
 //!   entries ([`hearsay_record::RecordValue`]);
 //! * `rdata` — the reverse index (addresses, target names, raw rdata hashes) → record key;
+//! * `names` — every owner name in forward (wire) order, for right-hand wildcards
+//!   (`www.example.*`), one line per name however many records it owns;
 //! * `log` — `(origin, seq)` → record key, what replication catches up from; an entry
 //!   superseded by a newer seq of the same origin for the same record is deleted in
 //!   the same batch, so the log holds one line per (record, origin);
@@ -84,6 +86,7 @@ pub struct Store {
     db: Database,
     records: Keyspace,
     rdata: Keyspace,
+    names: Keyspace,
     log: Keyspace,
     meta: Keyspace,
     origins: RwLock<Origins>,
@@ -212,7 +215,13 @@ impl Store {
     /// journal can be dropped and the disk holds only compressed tables (maintenance; the
     /// engine also compacts in the background).
     pub fn compact(&self) -> Result<()> {
-        for ks in [&self.records, &self.rdata, &self.log, &self.meta] {
+        for ks in [
+            &self.records,
+            &self.rdata,
+            &self.names,
+            &self.log,
+            &self.meta,
+        ] {
             ks.rotate_memtable_and_wait().map_err(|e| self.engine(e))?;
             ks.major_compact().map_err(|e| self.engine(e))?;
         }
@@ -224,6 +233,7 @@ impl Store {
         Ok(vec![
             ("records", self.records.disk_space()),
             ("rdata", self.rdata.disk_space()),
+            ("names", self.names.disk_space()),
             ("log", self.log.disk_space()),
             ("meta", self.meta.disk_space()),
             (

@@ -29,10 +29,13 @@ impl Store {
             .open()
             .map_err(engine)?;
         let records = db
-            .keyspace("records", || tuned(&options, 16 << 10, Some(0.01)))
+            .keyspace("records", || tuned(&options, 16 << 10, Some(0.05)))
             .map_err(engine)?;
         let rdata = db
             .keyspace("rdata", || tuned(&options, 32 << 10, None))
+            .map_err(engine)?;
+        let names = db
+            .keyspace("names", || tuned(&options, 32 << 10, None))
             .map_err(engine)?;
         let log = db
             .keyspace("log", || tuned(&options, 32 << 10, None))
@@ -50,6 +53,7 @@ impl Store {
             db,
             records,
             rdata,
+            names,
             log,
             meta,
             origins: RwLock::new(origins),

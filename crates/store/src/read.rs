@@ -83,6 +83,15 @@ impl<'s> View<'s> {
         }
     }
 
+    /// Owner names (wire form, leaf first) starting with `prefix`: right-hand wildcards
+    /// (`www.example.*` is the prefix `\x03www\x07example`).
+    pub fn names_prefix(&self, prefix: &[u8]) -> IndexIter<'s> {
+        IndexIter {
+            store: self.store,
+            inner: self.snapshot.prefix(&self.store.names, prefix),
+        }
+    }
+
     /// Index keys in `[from, to)`.
     pub fn index_range(&self, from: &[u8], to: &[u8]) -> IndexIter<'s> {
         IndexIter {

@@ -262,3 +262,33 @@ fn log_positions_resume_after_a_key_and_state_round_trips() {
     store.set_state("x", None).unwrap();
     assert_eq!(store.state("x").unwrap(), None);
 }
+
+#[test]
+fn names_support_right_hand_wildcards() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store
+        .apply_local(vec![
+            (key("www.example.com", RrType::A, &[1, 1, 1, 1]), s(1, 1, 1)),
+            (key("www.example.com", RrType::A, &[1, 1, 1, 2]), s(1, 1, 1)),
+            (
+                key("www.example.co.uk", RrType::A, &[1, 1, 1, 3]),
+                s(1, 1, 1),
+            ),
+            (
+                key("www.examples.com", RrType::A, &[1, 1, 1, 4]),
+                s(1, 1, 1),
+            ),
+        ])
+        .unwrap();
+    let view = store.view();
+    let names: Vec<Vec<u8>> = view
+        .names_prefix(b"\x03www\x07example")
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        2,
+        "one line per name, and not www.examples.com"
+    );
+}

@@ -76,6 +76,12 @@ impl<'s> Batch<'s> {
             for ik in index_keys(key) {
                 self.batch.insert(&self.store.rdata, ik, []);
             }
+            if let Ok(parts) = KeyParts::split(key)
+                && let Ok((name, _)) = hearsay_record::Name::from_reversed(parts.reversed_name)
+            {
+                // Repeated for every record of a name; the LSM keeps one.
+                self.batch.insert(&self.store.names, name.as_wire(), []);
+            }
             if let Ok(parts) = KeyParts::split(key) {
                 *self.new_per_type.entry(parts.rrtype.0).or_default() += 1;
             }

@@ -70,6 +70,14 @@ pub enum Message {
     },
     /// The snapshot stream is complete.
     SnapshotEnd,
+    /// The sender now holds every update of `origin` up to `seq` it may see (learned
+    /// from someone else): skip sending it those.
+    Have {
+        /// The origin.
+        origin: String,
+        /// Its seq.
+        seq: u64,
+    },
     /// The sender closes the session.
     Goodbye {
         /// Why.
@@ -88,6 +96,7 @@ impl Message {
             Message::SnapshotBegin { .. } => "snapshot_begin",
             Message::SnapshotEntries { .. } => "snapshot_entries",
             Message::SnapshotEnd => "snapshot_end",
+            Message::Have { .. } => "have",
             Message::Goodbye { .. } => "goodbye",
         }
     }

@@ -420,3 +420,45 @@ impl Replica for MemReplica {
         Ok(())
     }
 }
+
+/// A shared replica (a node's `Arc<Store>`).
+impl<T: Replica + ?Sized> Replica for std::sync::Arc<T> {
+    fn local_origin(&self) -> String {
+        (**self).local_origin()
+    }
+    fn vector(&self) -> Vector {
+        (**self).vector()
+    }
+    fn is_empty(&self) -> Result<bool, ReplicaError> {
+        (**self).is_empty()
+    }
+    fn read_log(
+        &self,
+        origin: &str,
+        from: &LogCursor,
+        upto: Option<u64>,
+        max: usize,
+    ) -> Result<Vec<(u64, WireEntry)>, ReplicaError> {
+        (**self).read_log(origin, from, upto, max)
+    }
+    fn read_records(
+        &self,
+        after: Option<&[u8]>,
+        max: usize,
+    ) -> Result<Vec<SnapshotRecord>, ReplicaError> {
+        (**self).read_records(after, max)
+    }
+    fn apply(
+        &self,
+        entries: Vec<WireEntry>,
+        complete: &[(String, u64)],
+    ) -> Result<Applied, ReplicaError> {
+        (**self).apply(entries, complete)
+    }
+    fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
+        (**self).state(name)
+    }
+    fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<(), ReplicaError> {
+        (**self).set_state(name, value)
+    }
+}

@@ -369,6 +369,22 @@ impl<R: Replica> Replicator<R> {
                     .set_state(&format!("{STATE_SNAPSHOT}{}", peer.name), None)?;
                 tracing::info!(peer = %peer.name, "snapshot received");
             }
+            Message::Have { origin, seq } => {
+                self.ensure_started(conn)?;
+                // Skip what the peer already holds (only ever forward: entries after
+                // the cursor are still sent).
+                let s = session_mut(&mut self.sessions, conn)?;
+                if let Some(out) = s.out.get_mut(&origin) {
+                    if out.cursor.seq <= seq {
+                        out.cursor = LogCursor::after_seq(seq);
+                    }
+                    out.marked = out.marked.max(seq);
+                } else {
+                    s.out.insert(origin.clone(), OutCursor::after(seq));
+                }
+                let pv = s.peer_vector.entry(origin).or_default();
+                *pv = (*pv).max(seq);
+            }
             Message::Goodbye { reason } => {
                 return Err(SyncError::Closed(reason));
             }
@@ -461,9 +477,29 @@ impl<R: Replica> Replicator<R> {
                 .set_state(&format!("{STATE_VIA}{peer}"), Some(&bytes))?;
         }
         if self.covers(&peer, origin) {
+            let before = self.replica.vector().get(origin).copied().unwrap_or(0);
             self.apply(conn, Vec::new(), &[(origin.to_owned(), seq)])?;
+            if seq > before {
+                self.announce(conn, origin, seq);
+            }
         }
         Ok(())
+    }
+
+    /// Tells the other peers that send us `origin` that we now hold it up to `seq`, so
+    /// that they do not send it again.
+    fn announce(&mut self, from: ConnId, origin: &str, seq: u64) {
+        for (id, s) in self.sessions.iter_mut() {
+            if *id == from || s.phase == Phase::AwaitHello || s.peer.check_origin(origin).is_err() {
+                continue;
+            }
+            if s.via.get(origin).copied().unwrap_or(0) < seq {
+                s.queue(&Message::Have {
+                    origin: origin.to_owned(),
+                    seq,
+                });
+            }
+        }
     }
 
     /// Does everything `sender` can have of `origin` and send here include everything
@@ -700,12 +736,9 @@ impl<R: Replica> Replicator<R> {
         let since = *s.pending_since.get_or_insert(now);
         // Far behind (catch-up): no reason to wait. A single fresh update: wait a little
         // for more to push together.
-        let backlog = due.iter().any(|(o, v)| {
-            s.out.get(o).is_some_and(|c| {
-                v.saturating_sub(c.marked) > 1
-                    || c.cursor.after_key.is_none() && c.dirty && c.marked < *v
-            })
-        });
+        let backlog = due
+            .iter()
+            .any(|(o, v)| s.out.get(o).is_some_and(|c| v.saturating_sub(c.marked) > 1));
         if now < since + push_interval && !backlog {
             return Ok(false);
         }

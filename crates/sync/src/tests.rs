@@ -335,3 +335,37 @@ fn entries_that_arrive_late_are_relayed_again() {
         assert_eq!(net.records(i), net.records(0), "node {i}");
     }
 }
+
+#[test]
+fn have_messages_spare_duplicates_in_a_mesh() {
+    // Three nodes in a triangle; a's updates reach c both directly and through b.
+    let mut net = Net::new(&[
+        ("a", open(&["b", "c"])),
+        ("b", open(&["a", "c"])),
+        ("c", open(&["a", "b"])),
+    ]);
+    net.connect(0, 1);
+    net.connect(0, 2);
+    net.connect(1, 2);
+    net.pump();
+    for round in 0..20u8 {
+        let batch: Vec<(Vec<u8>, Sighting)> = (0..50u8)
+            .map(|i| {
+                (
+                    key(&format!("r{round}-{i}.example"), i),
+                    sight(u64::from(round)),
+                )
+            })
+            .collect();
+        net.nodes[0].replica().observe(&batch);
+        net.pump();
+    }
+    for i in 1..3 {
+        assert_eq!(net.records(i), net.records(0));
+    }
+    let c = &net.nodes[2];
+    let received: u64 = c.peers(net.now).iter().map(|p| p.stats.entries_in).sum();
+    let duplicates: u64 = c.peers(net.now).iter().map(|p| p.stats.duplicates_in).sum();
+    assert_eq!(received - duplicates, 1000);
+    assert!(duplicates < 200, "{duplicates} duplicates of 1000 entries");
+}

@@ -37,6 +37,8 @@ pub enum Message {
         resume: Option<Resume>,
         /// Whether the sender accepts records of origins other than the peer's own.
         wants_relayed: bool,
+        /// The sender's partners: origins it may get straight from their source.
+        direct: Vec<String>,
     },
     /// An origin's published sharing restrictions (an automerge document).
     Policy {
@@ -172,6 +174,7 @@ mod tests {
                 vector: Vector::from([("cert-a".into(), 7)]),
                 resume: None,
                 wants_relayed: true,
+                direct: vec!["cert-b".into()],
             },
             Message::Complete {
                 origin: "cert-b".into(),

@@ -57,8 +57,11 @@ pub fn key_within(key: &[u8], zone: &Name) -> bool {
     }
 }
 
+/// The node name in a rule that stands for every node.
+pub const EVERYONE: &str = "*";
+
 /// One origin's published restrictions: zone → the nodes that must never receive that
-/// origin's records in the zone.
+/// origin's records in the zone ([`EVERYONE`] for all of them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rules {
     rules: BTreeMap<Name, BTreeSet<String>>,
@@ -72,10 +75,18 @@ impl Rules {
 
     /// May a record with this key go to `node`?
     pub fn allows(&self, key: &[u8], node: &str) -> bool {
-        !self
-            .rules
+        !self.rules.iter().any(|(zone, nodes)| {
+            (nodes.contains(node) || nodes.contains(EVERYONE)) && key_within(key, zone)
+        })
+    }
+
+    /// The zones withheld from `node` (its own rules and those for everyone).
+    pub fn denied_to(&self, node: &str) -> Vec<Name> {
+        self.rules
             .iter()
-            .any(|(zone, nodes)| nodes.contains(node) && key_within(key, zone))
+            .filter(|(_, nodes)| nodes.contains(node) || nodes.contains(EVERYONE))
+            .map(|(z, _)| z.clone())
+            .collect()
     }
 
     /// The rules as (zone, nodes).
@@ -83,12 +94,21 @@ impl Rules {
         self.rules.iter()
     }
 
-    /// The rules a node's own partner policies imply.
-    pub fn from_peers(peers: &[PeerPolicy]) -> Rules {
+    /// The rules a node publishes: its partners' withheld zones, and zones it withholds
+    /// from other nodes (partners or not: `(zone, [])` means from everyone).
+    pub fn from_config(peers: &[PeerPolicy], withhold: &[(Name, Vec<String>)]) -> Rules {
         let mut rules = Rules::default();
         for p in peers {
             for zone in &p.withhold {
                 rules.deny(zone.clone(), &p.name);
+            }
+        }
+        for (zone, nodes) in withhold {
+            if nodes.is_empty() {
+                rules.deny(zone.clone(), EVERYONE);
+            }
+            for n in nodes {
+                rules.deny(zone.clone(), n);
             }
         }
         rules

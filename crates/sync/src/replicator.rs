@@ -46,11 +46,18 @@ pub struct SyncConfig {
     pub snapshot_records: usize,
     /// How long new data may wait to be pushed with more (live push batching).
     pub push_interval: Duration,
+    /// How long a relay holds back an origin's updates from a peer that is also a
+    /// partner of that origin (so the direct copy usually arrives first and the relay's
+    /// is skipped; if the origin is unreachable, the relay's copy follows).
+    pub relay_delay: Duration,
     /// Snapshots served at once; further peers wait for a slot.
     pub max_snapshots: usize,
     /// Batches a session may have queued before it stops producing more (the driver
     /// also bounds the bytes it buffers per peer).
     pub max_queued_frames: usize,
+    /// Zones this node withholds from nodes that need not be its partners (its records
+    /// there never reach them through anyone): zone and node names, none = everyone.
+    pub withhold: Vec<(Name, Vec<String>)>,
 }
 
 impl SyncConfig {
@@ -61,8 +68,10 @@ impl SyncConfig {
             batch_entries: 4096,
             snapshot_records: 4096,
             push_interval: Duration::from_millis(50),
+            relay_delay: Duration::from_millis(500),
             max_snapshots: 2,
             max_queued_frames: 4,
+            withhold: Vec::new(),
         }
     }
 }
@@ -152,7 +161,7 @@ impl<R: Replica> Replicator<R> {
                 me.restrictions.insert(origin, doc);
             }
         }
-        let own_rules = Rules::from_peers(&me.config.peers);
+        let own_rules = Rules::from_config(&me.config.peers, &me.config.withhold);
         let doc = me.restrictions.entry(local.clone()).or_default();
         if doc.set(&own_rules)
             || me
@@ -209,11 +218,13 @@ impl<R: Replica> Replicator<R> {
             .as_ref()
             .and_then(|s| s.after.clone())
             .map(|after| Resume { after });
+        let direct = self.config.peers.iter().map(|p| p.name.clone()).collect();
         session.queue(&Message::Hello {
             origin: self.local.clone(),
             vector,
             resume,
             wants_relayed: session.peer.accept_relayed,
+            direct,
         });
         self.stats.sessions_opened += 1;
         tracing::info!(peer, conn, "replication session opened");
@@ -277,11 +288,13 @@ impl<R: Replica> Replicator<R> {
                 vector,
                 resume,
                 wants_relayed,
+                direct,
                 ..
             } => {
                 if session.phase != Phase::AwaitHello {
                     return Err(ProtocolError::Unexpected("a second hello").into());
                 }
+                session.peer_direct = direct.into_iter().collect();
                 session.peer_vector = vector;
                 session.peer_wants_relayed = wants_relayed;
                 self.after_hello(conn, resume)?;
@@ -511,14 +524,7 @@ impl<R: Replica> Replicator<R> {
             return true;
         }
         let denied = |rules: Option<&Rules>, node: &str| -> Vec<Name> {
-            rules
-                .map(|r| {
-                    r.iter()
-                        .filter(|(_, nodes)| nodes.contains(node))
-                        .map(|(z, _)| z.clone())
-                        .collect()
-                })
-                .unwrap_or_default()
+            rules.map(|r| r.denied_to(node)).unwrap_or_default()
         };
         let mine = denied(self.rules.get(origin), &self.local);
         let lost: Vec<Name> = denied(self.rules.get(origin), sender)
@@ -663,7 +669,7 @@ impl<R: Replica> Replicator<R> {
             for (key, origins) in records {
                 for (origin, entry) in origins {
                     if s.sends_origin(&origin, &local)
-                        && allowed(&self.rules, &s.peer, &origin, &key, &local)
+                        && allowed(&self.rules, &s.peer, &origin, &key)
                     {
                         entries.push(WireEntry {
                             key: key.clone(),
@@ -719,27 +725,37 @@ impl<R: Replica> Replicator<R> {
             .filter(|(o, _)| s.sends_origin(o, &local))
             .collect();
         // Origins with something unsent: updates past the last marker, or log lines
-        // that may lie past the cursor.
-        let due: Vec<(String, u64)> = origins
-            .into_iter()
-            .filter(|(o, v)| {
-                let out = s.out.entry(o.clone()).or_insert_with(|| {
-                    OutCursor::after(s.peer_vector.get(o).copied().unwrap_or(0))
-                });
-                *v > out.marked || out.dirty
-            })
-            .collect();
-        if due.is_empty() {
-            s.pending_since = None;
-            return Ok(false);
+        // that may lie past the cursor. Each waits a little before it goes: a fresh
+        // update for more to push together (not when far behind); an origin the peer
+        // also gets directly from its origin, long enough for that copy to arrive first.
+        let relay_delay = self.config.relay_delay;
+        let mut due: Vec<(String, u64)> = Vec::new();
+        let mut wake: Option<Duration> = None;
+        for (o, v) in origins {
+            let out = s
+                .out
+                .entry(o.clone())
+                .or_insert_with(|| OutCursor::after(s.peer_vector.get(&o).copied().unwrap_or(0)));
+            if v <= out.marked && !out.dirty {
+                out.due_since = None;
+                continue;
+            }
+            let since = *out.due_since.get_or_insert(now);
+            let wait = if o != local && s.peer_direct.contains(&o) {
+                relay_delay
+            } else if v.saturating_sub(out.marked) > 1 {
+                Duration::ZERO
+            } else {
+                push_interval
+            };
+            if now >= since + wait {
+                due.push((o, v));
+            } else {
+                wake = Some(wake.map_or(since + wait, |w: Duration| w.min(since + wait)));
+            }
         }
-        let since = *s.pending_since.get_or_insert(now);
-        // Far behind (catch-up): no reason to wait. A single fresh update: wait a little
-        // for more to push together.
-        let backlog = due
-            .iter()
-            .any(|(o, v)| s.out.get(o).is_some_and(|c| v.saturating_sub(c.marked) > 1));
-        if now < since + push_interval && !backlog {
+        s.wake_at = wake;
+        if due.is_empty() {
             return Ok(false);
         }
         let (origin, target) = due[s.next_origin % due.len()].clone();
@@ -760,7 +776,7 @@ impl<R: Replica> Replicator<R> {
                 seq,
                 after_key: Some(e.key.clone()),
             };
-            if allowed(&self.rules, &s.peer, &origin, &e.key, &local) {
+            if allowed(&self.rules, &s.peer, &origin, &e.key) {
                 entries.push(e);
             } else {
                 withheld += 1;
@@ -780,6 +796,7 @@ impl<R: Replica> Replicator<R> {
         out.cursor = next;
         if drained {
             out.dirty = false;
+            out.due_since = None;
         }
         if drained && target > out.marked {
             // Every line up to `target` (read before the log) has been sent.
@@ -792,10 +809,6 @@ impl<R: Replica> Replicator<R> {
             let pv = s.peer_vector.entry(origin).or_default();
             *pv = (*pv).max(target);
         }
-        if drained {
-            // Park the cursor after the drained log so the next look starts there.
-            s.pending_since = None;
-        }
         Ok(!s.outbox.is_empty() || !drained)
     }
 
@@ -804,11 +817,7 @@ impl<R: Replica> Replicator<R> {
     /// [`TICK`], which serves sessions waiting for a snapshot slot and notices local
     /// commits.
     pub fn poll_timeout(&self) -> Option<Duration> {
-        self.sessions
-            .values()
-            .filter_map(|s| s.pending_since)
-            .min()
-            .map(|t| t + self.config.push_interval)
+        self.sessions.values().filter_map(|s| s.wake_at).min()
     }
 
     /// Connections with frames queued or data due.
@@ -837,7 +846,7 @@ impl<R: Replica> Replicator<R> {
                         s.via.clone(),
                         s.stats.clone(),
                         Some(s.phase),
-                        s.pending_since,
+                        s.out.values().filter_map(|c| c.due_since).min(),
                     ),
                     None => (
                         Vector::new(),
@@ -872,24 +881,9 @@ impl<R: Replica> Replicator<R> {
 
 /// May `key` of `origin` go to `peer`: this node's withheld zones for it, and the
 /// origin's published restrictions.
-fn allowed(
-    rules: &HashMap<String, Rules>,
-    peer: &PeerPolicy,
-    origin: &str,
-    key: &[u8],
-    local: &str,
-) -> bool {
-    if peer.withhold.iter().any(|z| key_within(key, z)) {
-        return false;
-    }
-    if origin != local
-        && rules
-            .get(origin)
-            .is_some_and(|r| !r.allows(key, &peer.name))
-    {
-        return false;
-    }
-    true
+fn allowed(rules: &HashMap<String, Rules>, peer: &PeerPolicy, origin: &str, key: &[u8]) -> bool {
+    !peer.withhold.iter().any(|z| key_within(key, z))
+        && rules.get(origin).is_none_or(|r| r.allows(key, &peer.name))
 }
 
 fn session_mut(

@@ -61,6 +61,8 @@ pub(crate) struct OutCursor {
     pub cursor: LogCursor,
     /// The highest seq we told the peer is complete (or it told us it has).
     pub marked: u64,
+    /// Since when unsent data has been waiting.
+    pub due_since: Option<Duration>,
     /// The log may hold lines after the cursor (new remote entries, a rewind, or not
     /// read yet); cleared when a read drains it.
     pub dirty: bool,
@@ -72,6 +74,7 @@ impl OutCursor {
         OutCursor {
             cursor: LogCursor::after_seq(known),
             marked: known,
+            due_since: None,
             dirty: true,
         }
     }
@@ -108,8 +111,10 @@ pub(crate) struct Session {
     pub in_snapshot: Option<InSnapshot>,
     /// Markers received from this peer, per origin (persisted: where to resume).
     pub via: Vector,
-    /// When we first saw data for the peer that we have not sent.
-    pub pending_since: Option<Duration>,
+    /// The peer's partners (it may get their records from them directly).
+    pub peer_direct: std::collections::BTreeSet<String>,
+    /// When unsent data will be due (the earliest waiting origin).
+    pub wake_at: Option<Duration>,
     /// Round-robin position over origins.
     pub next_origin: usize,
     pub stats: SessionStats,
@@ -134,7 +139,8 @@ impl Session {
             out_snapshot: None,
             in_snapshot,
             via,
-            pending_since: None,
+            peer_direct: Default::default(),
+            wake_at: None,
             next_origin: 0,
             stats: SessionStats::default(),
             opened_at: now,

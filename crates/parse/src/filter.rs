@@ -20,7 +20,14 @@ use crate::wire::{NameBuf, read_name};
 
 /// Marks in `keep` which records of `decoded` pass the rules (same order as
 /// `decoded.records`), counting the ones that do not.
-pub(crate) fn select(decoded: &Decoded, stats: &mut ParseStats, keep: &mut Vec<bool>) {
+/// With `server_zone` (above the resolver, the zone the answering server is known to
+/// serve), every record must also lie inside that zone, and in-zone glue is taken.
+pub(crate) fn select(
+    decoded: &Decoded,
+    stats: &mut ParseStats,
+    keep: &mut Vec<bool>,
+    server_zone: Option<&NameBuf>,
+) {
     keep.clear();
     keep.resize(decoded.records.len(), false);
     let Some(qname) = decoded.qname.as_ref() else {
@@ -48,10 +55,23 @@ pub(crate) fn select(decoded: &Decoded, stats: &mut ParseStats, keep: &mut Vec<b
                     keep[i] = true;
                     continue;
                 }
-                keep[i] = rr.owner.is_within(qname) || zones.iter().any(|z| rr.owner.is_within(z));
+                keep[i] = match server_zone {
+                    Some(z) => rr.owner.is_within(z),
+                    None => {
+                        rr.owner.is_within(qname) || zones.iter().any(|z| rr.owner.is_within(z))
+                    }
+                };
                 if !keep[i] {
                     stats.rejected_additional += 1;
                 }
+            }
+        }
+    }
+    if let Some(zone) = server_zone {
+        for (i, rr) in decoded.records.iter().enumerate() {
+            if keep[i] && rr.head.rrtype != RrType::OPT.0 && !rr.owner.is_within(zone) {
+                keep[i] = false;
+                stats.rejected_out_of_zone += 1;
             }
         }
     }

@@ -32,10 +32,14 @@
 mod canon;
 mod filter;
 mod message;
+mod peek;
 mod stats;
 mod wire;
+pub mod zones;
 
+pub use peek::{Peek, peek};
 pub use stats::{MalformedStats, ParseStats, Reject};
+pub use zones::{ZoneCuts, ZoneStats};
 
 use hearsay_record::RrType;
 
@@ -77,6 +81,16 @@ pub enum Outcome {
     Rejected(Reject),
 }
 
+/// Where a message came from, for sensors above the resolver.
+#[derive(Debug, Default)]
+pub struct Context<'a> {
+    /// The answering server's address.
+    pub server: Option<std::net::IpAddr>,
+    /// The zone cuts learned so far; `Some` makes the parser find each response's
+    /// bailiwick, drop records outside it, and learn from referrals.
+    pub zones: Option<&'a mut ZoneCuts>,
+}
+
 /// The DNS message parser. Keeps reusable buffers and counters; one per thread.
 #[derive(Debug, Default)]
 pub struct Parser {
@@ -105,8 +119,20 @@ impl Parser {
     /// Parses one DNS message seen at `time` (seconds since the epoch) and hands every
     /// believable record of a NOERROR response to `sink`.
     pub fn parse(&mut self, msg: &[u8], time: u64, sink: &mut impl Sink) -> Outcome {
+        self.parse_in(msg, time, &mut Context::default(), sink)
+    }
+
+    /// [`Parser::parse`] with the message's context (above the resolver: the server's
+    /// address and the zone cuts).
+    pub fn parse_in(
+        &mut self,
+        msg: &[u8],
+        time: u64,
+        ctx: &mut Context<'_>,
+        sink: &mut impl Sink,
+    ) -> Outcome {
         self.stats.messages += 1;
-        match self.parse_inner(msg, time, sink) {
+        match self.parse_inner(msg, time, ctx, sink) {
             Ok(outcome) => outcome,
             Err(reason) => {
                 self.stats.malformed.add(reason);
@@ -115,10 +141,21 @@ impl Parser {
         }
     }
 
+    /// The question of the last message parsed (canonical wire name and type), if it
+    /// had one.
+    pub fn question(&self) -> Option<(&[u8], u16)> {
+        self.decoded
+            .qname
+            .as_ref()
+            .filter(|_| self.decoded.header.is_some_and(|h| h.response))
+            .map(|q| (q.wire(), self.decoded.qtype))
+    }
+
     fn parse_inner(
         &mut self,
         msg: &[u8],
         time: u64,
+        ctx: &mut Context<'_>,
         sink: &mut impl Sink,
     ) -> Result<Outcome, Reject> {
         let Some(after_question) = self.decoded.decode_head(msg)? else {
@@ -150,7 +187,22 @@ impl Parser {
         self.decoded.decode_records(msg, after_question)?;
         self.stats.responses += 1;
         self.stats.noerror += 1;
-        filter::select(&self.decoded, &mut self.stats, &mut self.keep);
+        let zone = self.server_zone(ctx, time);
+        let zone_buf = zone
+            .as_ref()
+            .and_then(|z| wire::NameBuf::from_canonical(z.as_wire()));
+        filter::select(
+            &self.decoded,
+            &mut self.stats,
+            &mut self.keep,
+            zone_buf.as_ref(),
+        );
+        let bailiwick = zone
+            .as_ref()
+            .map_or(UNKNOWN_BAILIWICK, |z| z.label_count() as u8);
+        if let (Some(zone), Some(cuts)) = (&zone, ctx.zones.as_deref_mut()) {
+            self.learn(zone, cuts, time);
+        }
         let mut records = 0;
         for (rr, keep) in self.decoded.records.iter().zip(&self.keep) {
             if !keep {
@@ -172,13 +224,66 @@ impl Parser {
             self.key.clear();
             rr.owner.write_reversed(&mut self.key);
             self.key.extend_from_slice(&rr.head.rrtype.to_be_bytes());
-            self.key.push(UNKNOWN_BAILIWICK);
+            self.key.push(bailiwick);
             self.key.extend_from_slice(self.decoded.rdata_of(rr));
             sink.observe(&self.key, time);
             records += 1;
         }
         self.stats.records += records as u64;
         Ok(Outcome::Response { rcode: 0, records })
+    }
+}
+
+impl Parser {
+    /// The bailiwick of the current response: the deepest zone its server is known to
+    /// serve that contains the question.
+    fn server_zone(&mut self, ctx: &Context<'_>, time: u64) -> Option<hearsay_record::Name> {
+        let (Some(cuts), Some(server)) = (ctx.zones.as_deref(), ctx.server) else {
+            return None;
+        };
+        let qname = hearsay_record::Name::from_wire(self.decoded.qname.as_ref()?.wire()).ok()?;
+        let zone = cuts.zone_for(server, &qname, time).cloned();
+        if zone.is_none() {
+            self.stats.zone_unknown += 1;
+        }
+        zone
+    }
+
+    /// Delegations and name server addresses among the accepted records.
+    fn learn(&mut self, zone: &hearsay_record::Name, cuts: &mut ZoneCuts, time: u64) {
+        use hearsay_record::Name;
+        let mut ns = Vec::new();
+        let mut addrs = Vec::new();
+        for (rr, keep) in self.decoded.records.iter().zip(&self.keep) {
+            if !keep {
+                continue;
+            }
+            let rdata = self.decoded.rdata_of(rr);
+            let Ok(owner) = Name::from_wire(rr.owner.wire()) else {
+                continue;
+            };
+            match RrType(rr.head.rrtype) {
+                RrType::NS => {
+                    if let Ok(target) = Name::from_wire(rdata) {
+                        ns.push((owner, target));
+                    }
+                }
+                RrType::A => {
+                    if let Ok(a) = <[u8; 4]>::try_from(rdata) {
+                        addrs.push((owner, std::net::IpAddr::from(a)));
+                    }
+                }
+                RrType::AAAA => {
+                    if let Ok(a) = <[u8; 16]>::try_from(rdata) {
+                        addrs.push((owner, std::net::IpAddr::from(a)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !ns.is_empty() || !addrs.is_empty() {
+            cuts.learn(zone, &ns, &addrs, time, &mut self.stats.zones);
+        }
     }
 }
 

@@ -102,6 +102,14 @@ pub struct ParseStats {
     pub rejected_authority: u64,
     /// Additional records (glue) outside the question's zones.
     pub rejected_additional: u64,
+    /// Records outside the zone the answering server is known to serve (above the
+    /// resolver).
+    pub rejected_out_of_zone: u64,
+    /// Responses from servers whose zone is not known yet (above the resolver): kept
+    /// under the question's rules, with an unknown bailiwick.
+    pub zone_unknown: u64,
+    /// Zone cuts learned.
+    pub zones: crate::zones::ZoneStats,
     /// Malformed messages by reason.
     pub malformed: MalformedStats,
 }
@@ -175,6 +183,11 @@ impl ParseStats {
         self.rejected_off_chain += o.rejected_off_chain;
         self.rejected_authority += o.rejected_authority;
         self.rejected_additional += o.rejected_additional;
+        self.rejected_out_of_zone += o.rejected_out_of_zone;
+        self.zone_unknown += o.zone_unknown;
+        self.zones.delegations += o.zones.delegations;
+        self.zones.server_zones += o.zones.server_zones;
+        self.zones.evicted += o.zones.evicted;
         self.malformed.absorb(&o.malformed);
     }
 }

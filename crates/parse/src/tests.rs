@@ -289,3 +289,87 @@ proptest! {
         prop_assert!(n <= 4);
     }
 }
+
+#[test]
+fn above_the_resolver_records_carry_the_servers_zone_and_nothing_outside_it() {
+    use std::net::IpAddr;
+    let mut cuts = ZoneCuts::with_root_hints();
+    let mut parser = Parser::new();
+    let mut run_from = |server: &str, msg: &[u8], cuts: &mut ZoneCuts| {
+        let mut keys = Vec::new();
+        let mut ctx = Context {
+            server: Some(server.parse::<IpAddr>().unwrap()),
+            zones: Some(cuts),
+        };
+        parser.parse_in(msg, 1000, &mut ctx, &mut |k: &[u8], _t: u64| {
+            keys.push(RecordKey::decode(k).unwrap())
+        });
+        keys
+    };
+    // The root refers com to a.gtld-servers.net.
+    let referral = Msg::response(0x0000, "www.example.com", 1)
+        .rr(NS, "com", RrType::NS, &wire("a.gtld-servers.net"))
+        .rr(AR, "a.gtld-servers.net", RrType::A, &[192, 5, 6, 30])
+        .build();
+    let keys = run_from("198.41.0.4", &referral, &mut cuts);
+    assert_eq!(
+        keys.len(),
+        2,
+        "root glue under net is in the root's bailiwick"
+    );
+    assert!(
+        keys.iter()
+            .all(|k| k.bailiwick == hearsay_record::Bailiwick::Zone(Name::root()))
+    );
+    // com refers example.com, and tries to slip in a record of another zone.
+    let referral = Msg::response(0x0000, "www.example.com", 1)
+        .rr(NS, "example.com", RrType::NS, &wire("ns1.example.com"))
+        .rr(AR, "ns1.example.com", RrType::A, &[192, 0, 2, 53])
+        .rr(AR, "www.bank.example", RrType::A, &[6, 6, 6, 6])
+        .build();
+    let keys = run_from("192.5.6.30", &referral, &mut cuts);
+    assert_eq!(
+        show(&keys),
+        [
+            "example.com. NS ns1.example.com.",
+            "ns1.example.com. A 192.0.2.53"
+        ]
+    );
+    // example.com's server answers, with a poisoned additional record inside com.
+    let answer = Msg::response(0x0400, "www.example.com", 1)
+        .rr(AN, "www.example.com", RrType::A, &[192, 0, 2, 80])
+        .rr(NS, "example.com", RrType::NS, &wire("ns1.example.com"))
+        .rr(AR, "www.paypal.com", RrType::A, &[203, 0, 113, 7])
+        .build();
+    let keys = run_from("192.0.2.53", &answer, &mut cuts);
+    assert_eq!(
+        show(&keys),
+        [
+            "www.example.com. A 192.0.2.80",
+            "example.com. NS ns1.example.com."
+        ]
+    );
+    assert!(keys.iter().all(|k| k.bailiwick
+        == hearsay_record::Bailiwick::Zone(Name::from_presentation("example.com").unwrap())));
+    // A server nobody delegated to: question rules, bailiwick unknown.
+    let keys = run_from("203.0.113.99", &answer, &mut cuts);
+    assert_eq!(keys.len(), 2);
+    assert!(
+        keys.iter()
+            .all(|k| k.bailiwick == hearsay_record::Bailiwick::Unknown)
+    );
+    let stats = parser.take_stats();
+    // www.bank.example and www.paypal.com: additional records outside the server's zone.
+    assert_eq!(stats.rejected_additional, 2 + 1);
+    assert_eq!(stats.zone_unknown, 1);
+    assert!(stats.zones.delegations >= 2);
+}
+
+#[test]
+fn peek_reads_the_question() {
+    let msg = Msg::response(0x0180, "WWW.Example.com", 28).build();
+    let p = peek(&msg).unwrap();
+    assert_eq!((p.id, p.response, p.qtype), (0x1234, true, 28));
+    assert_eq!(p.qname, wire("www.example.com"));
+    assert!(peek(&msg[..14]).is_none());
+}

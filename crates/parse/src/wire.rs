@@ -46,6 +46,13 @@ impl NameBuf {
         &self.wire[..self.len]
     }
 
+    /// A canonical name's bytes (as `hearsay_record::Name::as_wire` gives them).
+    pub(crate) fn from_canonical(wire: &[u8]) -> Option<Self> {
+        let mut buf = NameBuf::new();
+        read_name(wire, 0, &mut buf).ok()?;
+        Some(buf)
+    }
+
     pub(crate) fn label_count(&self) -> usize {
         self.labels
     }

@@ -6,6 +6,8 @@
 //! * `records` — record key ([`hearsay_record::RecordKey`] encoding) → per-origin
 //!   entries ([`hearsay_record::RecordValue`]);
 //! * `rdata` — the reverse index (addresses, target names, raw rdata hashes) → record key;
+//! * `nxdomain` — optionally, names answered NXDOMAIN (reversed name | qtype → first,
+//!   last, count), local to the node and kept apart from the records;
 //! * `names` — every owner name in forward (wire) order, for right-hand wildcards
 //!   (`www.example.*`), one line per name however many records it owns;
 //! * `log` — `(origin, seq)` → record key, what replication catches up from; an entry
@@ -87,6 +89,7 @@ pub struct Store {
     records: Keyspace,
     rdata: Keyspace,
     names: Keyspace,
+    nxdomain: Keyspace,
     log: Keyspace,
     meta: Keyspace,
     origins: RwLock<Origins>,
@@ -221,6 +224,7 @@ impl Store {
             &self.names,
             &self.log,
             &self.meta,
+            &self.nxdomain,
         ] {
             ks.rotate_memtable_and_wait().map_err(|e| self.engine(e))?;
             ks.major_compact().map_err(|e| self.engine(e))?;
@@ -234,6 +238,7 @@ impl Store {
             ("records", self.records.disk_space()),
             ("rdata", self.rdata.disk_space()),
             ("names", self.names.disk_space()),
+            ("nxdomain", self.nxdomain.disk_space()),
             ("log", self.log.disk_space()),
             ("meta", self.meta.disk_space()),
             (

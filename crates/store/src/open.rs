@@ -34,6 +34,9 @@ impl Store {
         let rdata = db
             .keyspace("rdata", || tuned(&options, 32 << 10, None))
             .map_err(engine)?;
+        let nxdomain = db
+            .keyspace("nxdomain", || tuned(&options, 16 << 10, Some(0.05)))
+            .map_err(engine)?;
         let names = db
             .keyspace("names", || tuned(&options, 32 << 10, None))
             .map_err(engine)?;
@@ -54,6 +57,7 @@ impl Store {
             records,
             rdata,
             names,
+            nxdomain,
             log,
             meta,
             origins: RwLock::new(origins),

@@ -92,6 +92,24 @@ impl<'s> View<'s> {
         }
     }
 
+    /// NXDOMAIN names whose `reversed qname | qtype` key starts with `prefix`: (key,
+    /// first, last, count).
+    pub fn nxdomain_prefix(
+        &self,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<(Vec<u8>, hearsay_record::Entry)>> + use<'s> {
+        let store = self.store;
+        self.snapshot
+            .prefix(&self.store.nxdomain, prefix)
+            .map(move |kv| {
+                let (k, v) = kv.into_inner().map_err(|e| store.engine(e))?;
+                let mut input = &v[..];
+                let e = hearsay_record::decode_entry(&mut input)
+                    .map_err(|e| store.corrupt("nxdomain value", e))?;
+                Ok((k.to_vec(), e))
+            })
+    }
+
     /// Index keys in `[from, to)`.
     pub fn index_range(&self, from: &[u8], to: &[u8]) -> IndexIter<'s> {
         IndexIter {

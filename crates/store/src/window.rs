@@ -25,6 +25,9 @@ pub struct Window {
     map: HashMap<Box<[u8]>, Sighting>,
     bytes: usize,
     sightings: u64,
+    /// New names per parent zone in this window (for the flood cap).
+    per_zone: HashMap<Box<[u8]>, u32>,
+    capped: u64,
 }
 
 impl Window {
@@ -56,6 +59,33 @@ impl Window {
         self.map.insert(key.into(), sighting);
     }
 
+    /// Like [`Window::observe`], but a record not yet in the window is refused (and
+    /// counted) once its owner's parent zone already brought `cap` new names into this
+    /// window: a random-subdomain flood (`x1.victim.example`, `x2.victim.example`, …)
+    /// cannot grow the window or the store without limit. Returns whether it was taken.
+    pub fn observe_capped(&mut self, key: &[u8], time: u64, cap: u32) -> bool {
+        if let Some(s) = self.map.get_mut(key) {
+            self.sightings += 1;
+            s.add(&Sighting::once(time));
+            return true;
+        }
+        let parent = parent_zone(key);
+        let n = self.per_zone.entry(parent.into()).or_default();
+        if *n >= cap {
+            self.capped += 1;
+            return false;
+        }
+        *n += 1;
+        self.bytes += parent.len() + 16;
+        self.observe(key, time);
+        true
+    }
+
+    /// Records refused by the per-zone cap since the window was last taken.
+    pub fn capped(&self) -> u64 {
+        self.capped
+    }
+
     /// Distinct records held.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -83,13 +113,65 @@ impl Window {
     pub fn take(&mut self) -> Vec<(Box<[u8]>, Sighting)> {
         self.bytes = 0;
         self.sightings = 0;
+        self.capped = 0;
+        self.per_zone.clear();
         self.map.drain().collect()
     }
+}
+
+/// The reversed-name prefix of a record key's owner without its leftmost label: the
+/// owner's parent zone.
+fn parent_zone(key: &[u8]) -> &[u8] {
+    let mut pos = 0usize;
+    let mut last_start = 0usize;
+    while let Some(&len) = key.get(pos) {
+        if len == 0 {
+            break;
+        }
+        last_start = pos;
+        pos += 1 + len as usize;
+    }
+    key.get(..last_start).unwrap_or(key)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_random_subdomain_flood_is_capped_per_zone() {
+        use hearsay_record::{Bailiwick, Name, RecordKey, RrType};
+        let key = |n: &str| {
+            RecordKey::new(
+                Name::from_presentation(n).unwrap(),
+                RrType::A,
+                Bailiwick::Unknown,
+                vec![1, 2, 3, 4],
+            )
+            .unwrap()
+            .encode()
+        };
+        let mut w = Window::new();
+        for i in 0..1000 {
+            w.observe_capped(&key(&format!("x{i}.victim.example")), 1, 100);
+        }
+        assert!(
+            w.observe_capped(&key("www.other.example"), 1, 100),
+            "other zones are unaffected"
+        );
+        assert!(
+            w.observe_capped(&key("x5.victim.example"), 2, 100),
+            "records already held still fold"
+        );
+        assert_eq!(w.len(), 101);
+        assert_eq!(w.capped(), 900);
+        w.take();
+        assert_eq!(w.capped(), 0);
+        assert!(
+            w.observe_capped(&key("x999.victim.example"), 3, 100),
+            "the cap is per window"
+        );
+    }
 
     #[test]
     fn folds_repeats() {

@@ -167,6 +167,38 @@ impl Store {
         batch.commit(&mut state, vv)
     }
 
+    /// Folds NXDOMAIN sightings (`reversed qname | qtype` keys) into the `nxdomain`
+    /// keyspace: first = min, last = max, counts add. Local only, never replicated.
+    pub fn apply_nxdomain<K: AsRef<[u8]>>(&self, mut sightings: Vec<(K, Sighting)>) -> Result<u64> {
+        sightings.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        let _writer = self.lock_writer();
+        let mut batch = self.db.batch();
+        let mut written = 0;
+        for (key, s) in &sightings {
+            let key = key.as_ref();
+            let mut e = match self.nxdomain.get(key).map_err(|e| self.engine(e))? {
+                Some(v) => {
+                    let mut input = &v[..];
+                    hearsay_record::decode_entry(&mut input)
+                        .map_err(|e| self.corrupt("nxdomain value", e))?
+                }
+                None => Entry {
+                    time_first: s.time_first,
+                    time_last: s.time_last,
+                    count: 0,
+                    seq: 0,
+                },
+            };
+            e.observe(s, 0);
+            let mut value = Vec::with_capacity(16);
+            hearsay_record::encode_entry(&mut value, &e);
+            batch.insert(&self.nxdomain, key, value);
+            written += 1;
+        }
+        batch.commit().map_err(|e| self.engine(e))?;
+        Ok(written)
+    }
+
     /// Merges entries received from a peer and advances the version vector for the
     /// origins the peer declared complete (`origin` complete up to `seq`), in one atomic
     /// batch. Entries that change nothing are counted as duplicates and cost no write.

@@ -18,9 +18,11 @@
 //! ```
 
 mod import;
+mod matcher;
 mod pipeline;
 mod writer;
 
 pub use import::{FileOutcome, ImportError, ImportReport, Progress, import_files, peak_rss_bytes};
-pub use pipeline::{IngestStats, Pipeline, PipelineConfig};
+pub use matcher::QueryMatcher;
+pub use pipeline::{IngestStats, Pipeline, PipelineConfig, Placement};
 pub use writer::{StoreWriter, WindowBatch, WriterStats};

@@ -12,6 +12,13 @@ use serde::Serialize;
 /// One window's content.
 pub type WindowBatch = Vec<(Box<[u8]>, Sighting)>;
 
+/// What the writer writes.
+#[derive(Debug)]
+enum Job {
+    Records(WindowBatch),
+    Nxdomain(WindowBatch),
+}
+
 /// Counters of the writer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WriterStats {
@@ -27,6 +34,8 @@ pub struct WriterStats {
     pub dropped_batches: u64,
     /// Records in dropped batches.
     pub dropped_records: u64,
+    /// NXDOMAIN name sightings written (distinct per window).
+    pub nxdomain_names: u64,
     /// The last commit error, if any.
     pub last_error: Option<String>,
 }
@@ -34,7 +43,7 @@ pub struct WriterStats {
 /// Handle to the writer thread.
 #[derive(Debug)]
 pub struct StoreWriter {
-    tx: Option<SyncSender<WindowBatch>>,
+    tx: Option<SyncSender<Job>>,
     stats: Arc<Mutex<WriterStats>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -42,7 +51,7 @@ pub struct StoreWriter {
 impl StoreWriter {
     /// Starts the writer thread with a queue of `queue` windows.
     pub fn spawn(store: Arc<Store>, queue: usize) -> std::io::Result<Self> {
-        let (tx, rx) = sync_channel::<WindowBatch>(queue.max(1));
+        let (tx, rx) = sync_channel::<Job>(queue.max(1));
         let stats = Arc::new(Mutex::new(WriterStats::default()));
         let thread_stats = Arc::clone(&stats);
         let thread = std::thread::Builder::new()
@@ -55,6 +64,15 @@ impl StoreWriter {
         })
     }
 
+    /// A writer with no thread (what a finished pipeline holds).
+    pub fn closed() -> Self {
+        StoreWriter {
+            tx: None,
+            stats: Arc::default(),
+            thread: None,
+        }
+    }
+
     /// Queues a batch, waiting for room (file import: lose nothing).
     pub fn send(&self, batch: WindowBatch) {
         if batch.is_empty() {
@@ -62,7 +80,7 @@ impl StoreWriter {
         }
         let n = batch.len() as u64;
         if let Some(tx) = &self.tx
-            && tx.send(batch).is_err()
+            && tx.send(Job::Records(batch)).is_err()
         {
             self.count_drop(n);
         }
@@ -75,12 +93,22 @@ impl StoreWriter {
             return true;
         }
         let n = batch.len() as u64;
-        match self.tx.as_ref().map(|tx| tx.try_send(batch)) {
+        match self.tx.as_ref().map(|tx| tx.try_send(Job::Records(batch))) {
             Some(Ok(())) => true,
             Some(Err(TrySendError::Full(_) | TrySendError::Disconnected(_))) | None => {
                 self.count_drop(n);
                 false
             }
+        }
+    }
+
+    /// Queues NXDOMAIN sightings (waiting for room: they are small).
+    pub fn send_nxdomain(&self, batch: WindowBatch) {
+        if batch.is_empty() {
+            return;
+        }
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Job::Nxdomain(batch));
         }
     }
 
@@ -121,8 +149,24 @@ fn lock(m: &Mutex<WriterStats>) -> std::sync::MutexGuard<'_, WriterStats> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn run(store: Arc<Store>, rx: Receiver<WindowBatch>, stats: Arc<Mutex<WriterStats>>) {
-    for batch in rx {
+fn run(store: Arc<Store>, rx: Receiver<Job>, stats: Arc<Mutex<WriterStats>>) {
+    for job in rx {
+        let batch = match job {
+            Job::Records(batch) => batch,
+            Job::Nxdomain(batch) => {
+                let n = batch.len() as u64;
+                match store.apply_nxdomain(batch) {
+                    Ok(_) => lock(&stats).nxdomain_names += n,
+                    Err(e) => {
+                        tracing::error!(error = %e, "writing NXDOMAIN names failed");
+                        let mut s = lock(&stats);
+                        s.errors += 1;
+                        s.last_error = Some(e.to_string());
+                    }
+                }
+                continue;
+            }
+        };
         let n = batch.len() as u64;
         let result = store.apply_local(batch);
         let mut s = lock(&stats);

@@ -1,0 +1,206 @@
+//! Partner nodes replicating over real QUIC with real certificates on 127.0.0.1: every
+//! node a `hearsayd` process.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hearsay_gen::paper;
+use hearsay_gen::synth::{SynthConfig, write_pcap as write_synth};
+use hearsay_node::federation::TeamSpec;
+use hearsay_tests::{Daemon, converge, export, federation_configs, write_pcap};
+
+const T: Duration = Duration::from_secs(60);
+
+/// The paper's traffic split among `n` capture files.
+fn paper_captures(dir: &std::path::Path, n: usize) -> Vec<PathBuf> {
+    paper::assign(n)
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, packets)| {
+            let p = dir.join(format!("paper-{i}.pcap"));
+            write_pcap(&p, packets);
+            p
+        })
+        .collect()
+}
+
+fn without_nothing(mut rows: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    rows.sort_by_key(|r| r.to_string());
+    rows
+}
+
+#[test]
+fn three_nodes_with_different_data_converge_to_identical_exports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let captures = paper_captures(tmp.path(), 3);
+    let teams: Vec<TeamSpec> = ["cert-a", "cert-b", "cert-c"]
+        .iter()
+        .zip(&captures)
+        .map(|(n, c)| TeamSpec::new(n, vec![c.clone()]))
+        .collect();
+    let configs = federation_configs(tmp.path(), &teams, 0.2);
+    let daemons: Vec<Daemon> = configs.into_iter().map(Daemon::start).collect();
+    converge(&daemons.iter().collect::<Vec<_>>(), T);
+    let dirs: Vec<PathBuf> = daemons.iter().map(|d| d.data_dir().to_path_buf()).collect();
+    for d in daemons {
+        d.terminate();
+    }
+    let exports: Vec<Vec<serde_json::Value>> =
+        dirs.iter().map(|d| without_nothing(export(d))).collect();
+    assert!(exports[0].len() > 60, "{} records", exports[0].len());
+    assert_eq!(exports[0], exports[1]);
+    assert_eq!(exports[0], exports[2]);
+    // Every record names the origins that saw it.
+    assert!(
+        exports[0]
+            .iter()
+            .any(|r| r["sensor_id"].as_str().unwrap().contains(','))
+    );
+}
+
+/// The compressed size of a store's entries of one origin, as the protocol would send
+/// them in one batch: the yardstick for what a catch-up may cost.
+fn compressed_size_of(captures: &[PathBuf], origin: &str) -> usize {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Arc::new(hearsay_store::Store::open(tmp.path(), Default::default()).unwrap());
+    store.set_local_origin_name(origin).unwrap();
+    hearsay_ingest::import_files(store.clone(), captures, Default::default(), &mut |_| {}).unwrap();
+    let mut entries = Vec::new();
+    for item in store.view().records_after(None) {
+        let (key, value) = item.unwrap();
+        for (_, entry) in value.entries() {
+            entries.push(hearsay_sync::WireEntry {
+                key: key.clone(),
+                origin: origin.to_owned(),
+                entry: *entry,
+            });
+        }
+    }
+    hearsay_sync::batch::encode(&mut entries).unwrap().len()
+}
+
+#[test]
+fn a_killed_node_catches_up_with_only_what_it_missed_and_a_new_node_bootstraps_by_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let captures = paper_captures(tmp.path(), 3);
+    let spool = tmp.path().join("spool-a");
+    std::fs::create_dir_all(&spool).unwrap();
+    let mut teams: Vec<TeamSpec> = ["cert-a", "cert-b", "cert-c", "cert-d"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| TeamSpec::new(n, captures.get(i).cloned().into_iter().collect()))
+        .collect();
+    // d starts later and empty; it peers with a only.
+    teams[3].not_peering_with = vec!["cert-b".into(), "cert-c".into()];
+    let mut configs = federation_configs(tmp.path(), &teams, 0.2);
+    configs[0].sensors.push(hearsay_node::config::SensorConfig {
+        name: "spool".into(),
+        interface: None,
+        file: None,
+        directory: Some(spool.clone()),
+        promiscuous: false,
+        snaplen: 65_535,
+        filter: None,
+        dns_ports: vec![53],
+        placement: hearsay_ingest::Placement::Below,
+        require_query: None,
+        nxdomain: false,
+        max_new_names_per_zone: 20_000,
+    });
+    let d_config = configs.pop().unwrap();
+    let mut daemons: Vec<Option<Daemon>> = configs
+        .into_iter()
+        .map(|c| Some(Daemon::start(c)))
+        .collect();
+    converge(&daemons.iter().flatten().collect::<Vec<_>>(), T);
+
+    // c dies hard while a keeps ingesting new traffic.
+    let c = daemons[2].take().unwrap();
+    let c_config = c.config.clone();
+    c.kill();
+    let new_traffic = tmp.path().join("new.pcap");
+    let synth = SynthConfig {
+        packets: 40_000,
+        seed: 99,
+        names: 5_000,
+        ..SynthConfig::default()
+    };
+    write_synth(
+        &synth,
+        std::io::BufWriter::new(std::fs::File::create(&new_traffic).unwrap()),
+    )
+    .unwrap();
+    let missed = compressed_size_of(std::slice::from_ref(&new_traffic), "cert-a");
+    std::fs::copy(&new_traffic, spool.join("new.pcap.tmp")).unwrap();
+    std::fs::rename(spool.join("new.pcap.tmp"), spool.join("new.pcap")).unwrap();
+    let a = daemons[0].as_ref().unwrap();
+    let before = a.vector();
+    a.wait_for(T, |s| {
+        hearsay_tests::vector_of(s) != before && s["sensors"][1]["files"] == 1
+    });
+    converge(
+        &[daemons[0].as_ref().unwrap(), daemons[1].as_ref().unwrap()],
+        T,
+    );
+
+    // c comes back and receives (about) only what it missed.
+    let c = Daemon::start(c_config);
+    converge(
+        &[
+            daemons[0].as_ref().unwrap(),
+            daemons[1].as_ref().unwrap(),
+            &c,
+        ],
+        T,
+    );
+    let status = c.status();
+    let peers = status["replication"]["peers"].as_array().unwrap();
+    let received: u64 = peers
+        .iter()
+        .map(|p| p["stats"]["bytes_in"].as_u64().unwrap())
+        .sum();
+    let snapshot: u64 = peers
+        .iter()
+        .map(|p| p["stats"]["snapshot_records_in"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        snapshot, 0,
+        "a node that knows something catches up from the log"
+    );
+    assert!(
+        received as usize <= 2 * missed,
+        "c received {received} bytes for missed records of {missed} compressed bytes"
+    );
+    println!(
+        "catch-up: {received} bytes received for {missed} compressed bytes of missed records ({:.2}x)",
+        received as f64 / missed as f64
+    );
+
+    // A new, empty node bootstraps from a by snapshot.
+    let d = Daemon::start(d_config);
+    converge(&[daemons[0].as_ref().unwrap(), &d], T);
+    let ds = d.status();
+    let from_a = &ds["replication"]["peers"][0]["stats"];
+    assert!(
+        from_a["snapshot_records_in"].as_u64().unwrap() > 1000,
+        "{from_a}"
+    );
+
+    let dirs: Vec<PathBuf> = vec![
+        daemons[0].as_ref().unwrap().data_dir().to_path_buf(),
+        c.data_dir().to_path_buf(),
+        d.data_dir().to_path_buf(),
+    ];
+    for x in daemons.into_iter().flatten() {
+        x.terminate();
+    }
+    c.terminate();
+    d.terminate();
+    let exports: Vec<Vec<serde_json::Value>> =
+        dirs.iter().map(|p| without_nothing(export(p))).collect();
+    assert_eq!(exports[0], exports[1], "c caught up");
+    assert_eq!(exports[0], exports[2], "d bootstrapped");
+}

@@ -41,6 +41,30 @@ pub enum Command {
     /// Flush and fully compact the store (maintenance: reclaims the space of superseded
     /// versions and the journal; the store also compacts in the background).
     Compact,
+    /// A running node's sensors, store and replication (from its admin socket).
+    Status(StatusArgs),
+    /// A running node's partners: link state, version vectors, lag, bytes.
+    Peers(StatusArgs),
+    /// Three CERT teams' nodes on loopback replicating the paper's examples: no config.
+    Demo(DemoArgs),
+    /// Make a federation's certificates: a CA, node certificates, fingerprints.
+    #[command(subcommand)]
+    Certs(CertsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print the node's JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the federation's files (certificates, configs, stores) in this directory
+    /// instead of a temporary one.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +79,25 @@ pub struct ImportArgs {
     /// window cost one write; a crash loses at most one window).
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     pub flush_interval: f64,
+    /// Where the capture was taken: below the resolver (bailiwick unknown) or above it
+    /// (bailiwick from the zone cuts learned from referrals, out-of-zone records dropped).
+    #[arg(long, value_enum, default_value = "below")]
+    pub placement: PlacementArg,
+    /// Drop responses that answer no query in the capture (for captures of both
+    /// directions; a spoofing defence).
+    #[arg(long)]
+    pub require_query: bool,
+    /// Also keep names answered NXDOMAIN (see `hearsay query nxdomain`).
+    #[arg(long)]
+    pub nxdomain: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlacementArg {
+    /// Between the resolver and its clients.
+    Below,
+    /// Between the resolver and the authoritative servers.
+    Above,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +107,8 @@ pub enum QueryKind {
     /// By rdata: an address, a target name, or raw bytes.
     #[command(subcommand)]
     Rdata(RdataKind),
+    /// Names answered NXDOMAIN (kept when sensors or imports track them).
+    Nxdomain(RrsetArgs),
 }
 
 #[derive(Debug, Args)]
@@ -165,4 +210,57 @@ pub struct StatsArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertsCommand {
+    /// Create a certificate authority: writes DIR/ca.pem and DIR/ca.key (mode 0600).
+    Ca(CertsCaArgs),
+    /// Issue a node certificate for an origin, signed by a CA: writes DIR/node.pem
+    /// (the certificate, then the CA's) and DIR/node.key (mode 0600).
+    Node(CertsNodeArgs),
+    /// Print the SHA-256 fingerprint partners pin (sha256:<hex>) of a certificate file.
+    Fingerprint(CertsFingerprintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CertsCaArgs {
+    /// The CA's name (its certificate's common name), e.g. "CERT-A hearsay CA".
+    #[arg(long)]
+    pub name: String,
+    /// Directory to write ca.pem and ca.key to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Validity in days.
+    #[arg(long, value_name = "N", default_value_t = 3650)]
+    pub days: i64,
+    /// Overwrite an existing ca.pem/ca.key.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CertsNodeArgs {
+    /// Directory holding the CA's ca.pem and ca.key.
+    #[arg(long, value_name = "DIR")]
+    pub ca: PathBuf,
+    /// The origin name the node speaks for (1-64 characters of a-z 0-9 . - _).
+    #[arg(long)]
+    pub origin: String,
+    /// Directory to write node.pem and node.key to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Validity in days (never beyond the CA's).
+    #[arg(long, value_name = "N", default_value_t = 825)]
+    pub days: i64,
+    /// Overwrite an existing node.pem/node.key.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CertsFingerprintArgs {
+    /// A certificate file, PEM (its first certificate counts) or DER.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }

@@ -31,15 +31,7 @@ pub fn run(data_dir: &Path, args: ExportArgs) -> Result<()> {
             time_first: summary.time_first,
             time_last: summary.time_last,
             count: summary.count,
-            origins: value
-                .entries()
-                .iter()
-                .map(|(id, _)| {
-                    origins
-                        .name(*id)
-                        .map_or_else(|| format!("origin-{}", id.0), str::to_owned)
-                })
-                .collect(),
+            origins: hearsay_query::origin_names(&value, &origins),
         };
         writer.row(&row)?;
     }

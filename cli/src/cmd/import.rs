@@ -34,6 +34,12 @@ pub fn run(data_dir: &Path, args: ImportArgs) -> Result<()> {
     }
     let config = PipelineConfig {
         flush_interval: std::time::Duration::from_secs_f64(args.flush_interval),
+        placement: match args.placement {
+            crate::args::PlacementArg::Below => hearsay_ingest::Placement::Below,
+            crate::args::PlacementArg::Above => hearsay_ingest::Placement::Above,
+        },
+        require_query: args.require_query,
+        nxdomain: args.nxdomain,
         ..PipelineConfig::default()
     };
     let report = import_files(store.clone(), &args.files, config, &mut |p| {
@@ -115,6 +121,30 @@ fn print_summary(r: &ImportReport) {
     }
     let malformed = s.parse.malformed.nonzero();
     let total_malformed: u64 = malformed.iter().map(|(_, n)| n).sum();
+    if s.unmatched_responses > 0 {
+        println!(
+            "unmatched      {} responses answered no query in the capture (dropped)",
+            s.unmatched_responses
+        );
+    }
+    if s.capped_names > 0 {
+        println!(
+            "capped         {} new names over the per-zone cap (dropped)",
+            s.capped_names
+        );
+    }
+    if s.nxdomain_responses > 0 {
+        println!(
+            "nxdomain       {} answers, {} distinct names kept",
+            s.nxdomain_responses, s.writer.nxdomain_names
+        );
+    }
+    if s.parse.rejected_out_of_zone > 0 || s.zones_known > 0 {
+        println!(
+            "zones          {} zone cuts learned, {} records outside their server's zone",
+            s.zones_known, s.parse.rejected_out_of_zone
+        );
+    }
     println!("malformed dns  {total_malformed}");
     for (reason, n) in malformed {
         println!("  {reason:<24} {n}");

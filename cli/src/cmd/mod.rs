@@ -1,9 +1,12 @@
 //! The subcommands.
 
+mod certs;
+mod demo;
 mod export;
 mod import;
 mod query;
 mod stats;
+mod status;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,14 +17,23 @@ use hearsay_store::Store;
 use crate::args::{Cli, Command};
 
 pub fn run(cli: Cli) -> Result<()> {
+    // `certs` works on the files named on its command line, not on a data directory.
+    let command = match cli.command {
+        Command::Certs(command) => return certs::run(command),
+        command => command,
+    };
     let data_dir = data_dir(cli.data_dir)?;
-    match cli.command {
+    match command {
         Command::Import(args) => import::run(&data_dir, args),
         Command::Query(kind) => query::run(&data_dir, kind, false),
         Command::Summarize(kind) => query::run(&data_dir, kind, true),
         Command::Export(args) => export::run(&data_dir, args),
         Command::Stats(args) => stats::run(&data_dir, args),
         Command::Compact => stats::compact(&data_dir),
+        Command::Status(args) => status::status(&data_dir, args),
+        Command::Peers(args) => status::peers(&data_dir, args),
+        Command::Demo(args) => demo::run(args),
+        Command::Certs(_) => unreachable!("handled above"),
     }
 }
 

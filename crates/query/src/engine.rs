@@ -79,7 +79,21 @@ pub fn run(
     query: &Query,
     emit: &mut dyn FnMut(Row) -> Flow,
 ) -> Result<RunOutcome, QueryError> {
+    run_with(view, query, emit, &|| false)
+}
+
+/// [`run`], stopping early (with [`RunOutcome::stopped`]) once `cancelled` returns
+/// true. It is asked every few hundred keys read, whether or not they match, so that a
+/// scan that finds little (a narrow filter over a wide wildcard) still notices that
+/// its client went away or its time ran out.
+pub fn run_with(
+    view: &View<'_>,
+    query: &Query,
+    emit: &mut dyn FnMut(Row) -> Flow,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<RunOutcome, QueryError> {
     let origins = view.store().origins();
+    let mut scan = Scan::new(cancelled);
     let mut pager = Pager {
         offset_left: query.offset,
         limit: query.limit,
@@ -92,6 +106,7 @@ pub fn run(
     candidates(
         view,
         &query.lookup,
+        &mut scan,
         &mut |key: &[u8], value: &RecordValue| {
             let Some(row) = make_row(key, value, &query.fences, &origins) else {
                 return true;
@@ -111,8 +126,11 @@ pub fn run(
             keep_going
         },
     )?;
-    if keep_going {
+    if keep_going && !scan.stopped {
         flush(&mut group, &mut pager);
+    }
+    if scan.stopped {
+        pager.outcome.stopped = true;
     }
     Ok(pager.outcome)
 }
@@ -134,11 +152,37 @@ pub struct Summary {
 
 /// Folds every matching record (up to the query's limit) into one summary.
 pub fn summarize(view: &View<'_>, query: &Query) -> Result<Summary, QueryError> {
+    summarize_with(view, query, None, &|| false).map(|o| o.summary)
+}
+
+/// How [`summarize_with`] ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SummaryOutcome {
+    /// The figures so far.
+    pub summary: Summary,
+    /// Stopped because the summed count reached `max_count` (DNSDB's parameter; the
+    /// total includes the whole count of the last record).
+    pub max_count_reached: bool,
+    /// Stopped because `cancelled` said so.
+    pub stopped: bool,
+}
+
+/// [`summarize`], stopping once the summed count reaches `max_count`, or when
+/// `cancelled` returns true (asked every few hundred keys read).
+pub fn summarize_with(
+    view: &View<'_>,
+    query: &Query,
+    max_count: Option<u64>,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<SummaryOutcome, QueryError> {
     let mut summary = Summary::default();
     let mut skip = query.offset;
+    let mut scan = Scan::new(cancelled);
+    let mut max_count_reached = false;
     candidates(
         view,
         &query.lookup,
+        &mut scan,
         &mut |_key: &[u8], value: &RecordValue| {
             let Some(s) = value.summary() else {
                 return true;
@@ -152,6 +196,10 @@ pub fn summarize(view: &View<'_>, query: &Query) -> Result<Summary, QueryError> 
             }
             if query.limit.is_some_and(|l| summary.num_results >= l) {
                 summary.limited = true;
+                return false;
+            }
+            if max_count.is_some_and(|m| summary.count >= m) {
+                max_count_reached = true;
                 return false;
             }
             summary.num_results += 1;
@@ -169,7 +217,40 @@ pub fn summarize(view: &View<'_>, query: &Query) -> Result<Summary, QueryError> 
             true
         },
     )?;
-    Ok(summary)
+    Ok(SummaryOutcome {
+        summary,
+        max_count_reached,
+        stopped: scan.stopped,
+    })
+}
+
+/// How often a scan asks whether it was cancelled (keys read).
+const CANCEL_CHECK_EVERY: u32 = 256;
+
+/// The cancellation check of a running scan.
+struct Scan<'c> {
+    cancelled: &'c dyn Fn() -> bool,
+    reads: u32,
+    stopped: bool,
+}
+
+impl<'c> Scan<'c> {
+    fn new(cancelled: &'c dyn Fn() -> bool) -> Self {
+        Scan {
+            cancelled,
+            reads: 0,
+            stopped: false,
+        }
+    }
+
+    /// Counts one key read; returns whether to go on.
+    fn tick(&mut self) -> bool {
+        self.reads = self.reads.wrapping_add(1);
+        if self.reads.is_multiple_of(CANCEL_CHECK_EVERY) && (self.cancelled)() {
+            self.stopped = true;
+        }
+        !self.stopped
+    }
 }
 
 /// Largest rrset buffered for ordering by first seen; a larger one is emitted in
@@ -231,15 +312,7 @@ fn make_row(key: &[u8], value: &RecordValue, fences: &Fences, origins: &Origins)
         return None;
     }
     let key = RecordKey::decode(key).ok()?;
-    let names = value
-        .entries()
-        .iter()
-        .map(|(id, _)| {
-            origins
-                .name(*id)
-                .map_or_else(|| format!("origin-{}", id.0), str::to_owned)
-        })
-        .collect();
+    let names = origin_names(value, origins);
     Some(Row {
         key,
         time_first: s.time_first,
@@ -254,20 +327,48 @@ fn make_row(key: &[u8], value: &RecordValue, fences: &Fences, origins: &Origins)
 fn candidates(
     view: &View<'_>,
     lookup: &Lookup,
+    scan: &mut Scan<'_>,
     f: &mut dyn FnMut(&[u8], &RecordValue) -> bool,
 ) -> Result<(), QueryError> {
     match lookup {
         Lookup::Rrset {
+            owner: owner @ NamePattern::StartsWith(_),
+            rrtype,
+            bailiwick,
+        } => {
+            let prefix = owner.forward_prefix().unwrap_or_default();
+            for name in view.names_prefix(prefix) {
+                if !scan.tick() {
+                    break;
+                }
+                let name = name?;
+                if !owner.accepts_forward(&name) {
+                    continue;
+                }
+                let Ok(name) = Name::from_wire(&name) else {
+                    continue;
+                };
+                let exact = NamePattern::Exact(name);
+                if !rrset_candidates(view, &exact, *rrtype, bailiwick.as_ref(), scan, f)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        Lookup::Rrset {
             owner,
             rrtype,
             bailiwick,
-        } => rrset_candidates(view, owner, *rrtype, bailiwick.as_ref(), f),
+        } => rrset_candidates(view, owner, *rrtype, bailiwick.as_ref(), scan, f).map(|_| ()),
         Lookup::RdataIp(m) => {
             let (first, last) = m.bounds();
             let tag = if first.len() == 4 { TAG_V4 } else { TAG_V6 };
             let from = [&[tag][..], &first].concat();
             let to = successor(&[&[tag][..], &last].concat());
             for ik in view.index_range(&from, &to) {
+                if !scan.tick() {
+                    break;
+                }
                 let Some(entry) = IndexEntry::decode(&ik?) else {
                     continue;
                 };
@@ -280,9 +381,19 @@ fn candidates(
             }
             Ok(())
         }
+        Lookup::RdataName {
+            name: NamePattern::StartsWith(_),
+            ..
+        } => Err(QueryError::Unsupported(
+            "right-hand wildcards (www.example.*) match owner names only: use an rrset lookup"
+                .into(),
+        )),
         Lookup::RdataName { name, rrtype } => {
             let prefix = [&[TAG_NAME][..], &name.prefix()].concat();
             for ik in view.index_prefix(&prefix) {
+                if !scan.tick() {
+                    break;
+                }
                 let Some(entry) = IndexEntry::decode(&ik?) else {
                     continue;
                 };
@@ -306,17 +417,19 @@ fn candidates(
             }
             Ok(())
         }
-        Lookup::RdataRaw { rdata, rrtype } => raw_candidates(view, rdata, *rrtype, f),
+        Lookup::RdataRaw { rdata, rrtype } => raw_candidates(view, rdata, *rrtype, scan, f),
     }
 }
 
+/// Returns whether to go on (neither `f` nor the scan asked to stop).
 fn rrset_candidates(
     view: &View<'_>,
     owner: &NamePattern,
     rrtype: TypeFilter,
     bailiwick: Option<&Name>,
+    scan: &mut Scan<'_>,
     f: &mut dyn FnMut(&[u8], &RecordValue) -> bool,
-) -> Result<(), QueryError> {
+) -> Result<bool, QueryError> {
     let mut prefix = owner.prefix();
     let exact = matches!(owner, NamePattern::Exact(_));
     if let (true, TypeFilter::One(t)) = (exact, rrtype) {
@@ -326,6 +439,9 @@ fn rrset_candidates(
         }
     }
     for item in view.records_prefix(&prefix) {
+        if !scan.tick() {
+            return Ok(false);
+        }
         let (key, value) = item?;
         let Ok(parts) = KeyParts::split(&key) else {
             continue;
@@ -340,10 +456,10 @@ fn rrset_candidates(
             continue;
         }
         if !f(&key, &value) {
-            break;
+            return Ok(false);
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Is the zone made of `labels` of this reversed name the given zone?
@@ -355,6 +471,7 @@ fn raw_candidates(
     view: &View<'_>,
     rdata: &[u8],
     rrtype: TypeFilter,
+    scan: &mut Scan<'_>,
     f: &mut dyn FnMut(&[u8], &RecordValue) -> bool,
 ) -> Result<(), QueryError> {
     let mut prefixes = vec![[&[TAG_RAW][..], &raw_hash(rdata)].concat()];
@@ -381,6 +498,9 @@ fn raw_candidates(
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     for prefix in prefixes {
         for ik in view.index_prefix(&prefix) {
+            if !scan.tick() {
+                return Ok(());
+            }
             let Some(entry) = IndexEntry::decode(&ik?) else {
                 continue;
             };
@@ -431,4 +551,20 @@ fn successor(bytes: &[u8]) -> Vec<u8> {
         }
     }
     vec![0xFF; bytes.len() + 1]
+}
+
+/// The names of the origins that saw a record, sorted (so that every node prints the
+/// same `sensor_id` whatever its local origin numbering).
+pub fn origin_names(value: &RecordValue, origins: &Origins) -> Vec<String> {
+    let mut names: Vec<String> = value
+        .entries()
+        .iter()
+        .map(|(id, _)| {
+            origins
+                .name(*id)
+                .map_or_else(|| format!("origin-{}", id.0), str::to_owned)
+        })
+        .collect();
+    names.sort();
+    names
 }

@@ -3,13 +3,15 @@
 //! Lookup semantics and output formats, shared by the `hearsay` command line and the
 //! node's HTTP API so that both answer the same question the same way.
 //!
-//! * **rrset** lookups by owner name: exact, `*.example.com` (the subdomains), or a
-//!   name and its subdomains; filtered by type (also DNSDB's `ANY` / `ANY-DNSSEC`) and
-//!   bailiwick;
+//! * **rrset** lookups by owner name: exact, `*.example.com` (the subdomains),
+//!   `www.example.*` (names starting with these labels), or a name and its subdomains;
+//!   filtered by type (also DNSDB's `ANY` / `ANY-DNSSEC`) and bailiwick;
 //! * **rdata** lookups: by address (exact, CIDR or range, IPv4 and IPv6), by target name
 //!   (exact or `*.`, matching NS, CNAME, MX, PTR, SRV, SOA, … rdata), by raw bytes;
-//! * time fences on first and last seen, offset and limit, and summaries;
-//! * output as a table, COF JSON lines or CSV.
+//! * time fences on first and last seen, offset and limit, and summaries; long scans
+//!   can be cancelled from outside ([`run_with`], [`summarize_with`]);
+//! * output as a table, COF JSON lines or CSV, and the result objects of the DNSDB API
+//!   v2 ([`dnsdb_object`], [`dnsdb_summary`]) and of CIRCL's service ([`circl_record`]).
 //!
 //! ```
 //! use hearsay_query::{Lookup, NamePattern, Query, TypeFilter, run, Flow};
@@ -32,12 +34,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod dnsdb;
 mod engine;
 mod format;
 mod lookup;
 pub mod time;
 
-pub use engine::{Flow, Query, Row, RunOutcome, Summary, run, summarize};
+pub use dnsdb::{
+    CirclRecord, CirclType, DnsdbObject, DnsdbSummary, DnsdbTime, circl_record, dnsdb_object,
+    dnsdb_summary,
+};
+pub use engine::{
+    Flow, Query, Row, RunOutcome, Summary, SummaryOutcome, origin_names, run, run_with, summarize,
+    summarize_with,
+};
 pub use format::{Cof, Format, RowWriter, cof, sensor_id, write_summary};
 pub use lookup::{Fences, IpMatch, Lookup, NamePattern, TypeFilter, parse_hex};
 
@@ -59,6 +69,8 @@ pub enum QueryError {
     BadTime(String),
     #[error("unknown output format {0:?} (table, json, csv)")]
     BadFormat(String),
+    #[error("not supported: {0}")]
+    Unsupported(String),
     #[error(transparent)]
     Store(#[from] hearsay_store::StoreError),
 }

@@ -16,14 +16,25 @@ pub enum NamePattern {
     Below(Name),
     /// This name and every name below it (`example.com` with `--subdomains`).
     AtOrBelow(Name),
+    /// Names whose leftmost labels are these, followed by at least one more label: the
+    /// right-hand wildcard `www.example.*` (held as the name `www.example.`). Served by
+    /// the store's forward `names` keyspace, so only owner names can be matched this way.
+    StartsWith(Name),
 }
 
 impl NamePattern {
-    /// Parses `example.com` or `*.example.com`; `subdomains` widens an exact name to
-    /// the name and its subdomains.
+    /// Parses `example.com`, `*.example.com` (left-hand wildcard) or `www.example.*`
+    /// (right-hand wildcard); `subdomains` widens an exact name to the name and its
+    /// subdomains.
     pub fn parse(text: &str, subdomains: bool) -> Result<Self, QueryError> {
         let bad = |e: hearsay_record::Error| QueryError::BadName(text.to_owned(), e.to_string());
         if let Some(rest) = text.strip_prefix("*.") {
+            if rest.ends_with(".*") || rest == "*" {
+                return Err(QueryError::BadName(
+                    text.to_owned(),
+                    "a name takes a left-hand or a right-hand wildcard, not both".into(),
+                ));
+            }
             return Ok(NamePattern::Below(
                 Name::from_presentation(rest).map_err(bad)?,
             ));
@@ -31,10 +42,19 @@ impl NamePattern {
         if text == "*" {
             return Ok(NamePattern::Below(Name::root()));
         }
+        if let Some(rest) = text.strip_suffix(".*")
+            && !rest.is_empty()
+            && !rest.contains('*')
+            && !rest.ends_with('.')
+        {
+            return Ok(NamePattern::StartsWith(
+                Name::from_presentation(rest).map_err(bad)?,
+            ));
+        }
         if text.contains('*') {
             return Err(QueryError::BadName(
                 text.to_owned(),
-                "only a leading '*.' wildcard is supported here".into(),
+                "only a leading '*.' or a trailing '.*' wildcard is supported".into(),
             ));
         }
         let name = Name::from_presentation(text).map_err(bad)?;
@@ -48,22 +68,57 @@ impl NamePattern {
     /// The name the pattern is anchored at.
     pub fn name(&self) -> &Name {
         match self {
-            NamePattern::Exact(n) | NamePattern::Below(n) | NamePattern::AtOrBelow(n) => n,
+            NamePattern::Exact(n)
+            | NamePattern::Below(n)
+            | NamePattern::AtOrBelow(n)
+            | NamePattern::StartsWith(n) => n,
         }
     }
 
-    /// Key prefix (reversed encoding) covering the pattern.
-    pub(crate) fn prefix(&self) -> Vec<u8> {
+    /// An exact name given as wire-format hex (DNSDB's `rrset/raw/HEX`): uncompressed
+    /// labels ending in the root label.
+    pub fn from_wire_hex(hex: &str) -> Result<Self, QueryError> {
+        let bytes = parse_hex(hex)?;
+        Name::from_wire(&bytes)
+            .map(NamePattern::Exact)
+            .map_err(|e| QueryError::BadName(hex.to_owned(), e.to_string()))
+    }
+
+    /// Key prefix (reversed encoding) covering the pattern. A right-hand wildcard cannot
+    /// be covered by one reversed prefix: its prefix is empty (see
+    /// [`Self::forward_prefix`]).
+    pub fn prefix(&self) -> Vec<u8> {
         match self {
             NamePattern::Exact(n) => n.reversed(),
             NamePattern::Below(n) | NamePattern::AtOrBelow(n) => n.reversed_prefix(),
+            NamePattern::StartsWith(_) => Vec::new(),
+        }
+    }
+
+    /// For a right-hand wildcard, the prefix of the wire form (leaf first, without the
+    /// root label) that every matching name starts with.
+    pub fn forward_prefix(&self) -> Option<&[u8]> {
+        match self {
+            NamePattern::StartsWith(n) => n.as_wire().split_last().map(|(_, labels)| labels),
+            _ => None,
+        }
+    }
+
+    /// Does a name in wire form (leaf first) starting with [`Self::forward_prefix`]
+    /// match? It must have at least one more label.
+    pub fn accepts_forward(&self, wire: &[u8]) -> bool {
+        match self.forward_prefix() {
+            Some(p) => wire.starts_with(p) && wire.get(p.len()).is_some_and(|&b| b != 0),
+            None => false,
         }
     }
 
     /// Does a reversed-encoded name (with its terminator) under [`Self::prefix`] match?
-    pub(crate) fn accepts_reversed(&self, reversed: &[u8]) -> bool {
+    pub fn accepts_reversed(&self, reversed: &[u8]) -> bool {
         match self {
             NamePattern::Below(n) => reversed.len() != n.wire_len(),
+            NamePattern::StartsWith(_) => Name::from_reversed(reversed)
+                .is_ok_and(|(name, _)| self.accepts_forward(name.as_wire())),
             _ => true,
         }
     }
@@ -251,6 +306,24 @@ mod tests {
             matches!(NamePattern::parse("Example.COM.", false).unwrap(), NamePattern::Exact(n) if n.to_string() == "example.com.")
         );
         assert!(NamePattern::parse("www.*.com", false).is_err());
+        assert!(NamePattern::parse("*.example.*", false).is_err());
+        assert!(NamePattern::parse(".*", false).is_err());
+        let rhs = NamePattern::parse("WWW.Example.*", false).unwrap();
+        assert_eq!(rhs.forward_prefix(), Some(&b"\x03www\x07example"[..]));
+        assert!(rhs.accepts_forward(b"\x03www\x07example\x03com\x00"));
+        assert!(!rhs.accepts_forward(b"\x03www\x07example\x00"));
+        assert!(!rhs.accepts_forward(b"\x03www\x08examples\x03com\x00"));
+        assert!(rhs.accepts_reversed(&n("www.example.co.uk").reversed()));
+        assert!(!rhs.accepts_reversed(&n("www.example").reversed()));
+        assert_eq!(
+            NamePattern::from_wire_hex("03777777076578616d706c6503636f6d00").unwrap(),
+            NamePattern::Exact(n("www.example.com"))
+        );
+        assert!(NamePattern::from_wire_hex("03777777").is_err());
+    }
+
+    fn n(s: &str) -> Name {
+        Name::from_presentation(s).unwrap()
     }
 
     #[test]

@@ -338,3 +338,84 @@ fn formats() {
         "1970-01-01 00:00:50  1970-01-01 00:01:00      5  www.kimble.org.  A     212.9.189.164"
     );
 }
+
+#[test]
+fn right_hand_wildcards_use_the_names_keyspace() {
+    let (_d, store) = fixture();
+    let (r, _) = rows(&store, &rrset("www.kimble.*", false, TypeFilter::All));
+    assert_eq!(r, ["www.kimble.org. A 212.9.189.164 50"]);
+    let (r, _) = rows(&store, &rrset("kimble.*", false, TypeFilter::All));
+    assert_eq!(
+        r.len(),
+        4,
+        "kimble.org's four records, not www.kimble.org: {r:?}"
+    );
+    let (r, _) = rows(
+        &store,
+        &rrset("kimble.*", false, TypeFilter::One(RrType::NS)),
+    );
+    assert_eq!(r, ["kimble.org. NS ns1.m-dns.us. 10"]);
+    assert!(
+        rows(&store, &rrset("kimble.org.*", false, TypeFilter::All))
+            .0
+            .is_empty()
+    );
+    let mut q = rrset("www.kimble.*", false, TypeFilter::All);
+    if let Lookup::Rrset { bailiwick, .. } = &mut q.lookup {
+        *bailiwick = Some(n("org"));
+    }
+    assert!(rows(&store, &q).0.is_empty());
+    let rdata = Query::new(Lookup::RdataName {
+        name: NamePattern::parse("ns1.m-dns.*", false).unwrap(),
+        rrtype: TypeFilter::All,
+    });
+    assert!(matches!(
+        run(&store.view(), &rdata, &mut |_| Flow::Continue),
+        Err(crate::QueryError::Unsupported(_))
+    ));
+}
+
+#[test]
+fn cancellation_stops_a_scan_that_matches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Default::default()).unwrap();
+    let batch: Vec<_> = (0..2000u32)
+        .map(|i| {
+            let s = Sighting {
+                time_first: 10,
+                time_last: 20,
+                count: 1,
+            };
+            (
+                key(
+                    &format!("h{i}.example"),
+                    RrType::A,
+                    None,
+                    i.to_be_bytes().to_vec(),
+                ),
+                s,
+            )
+        })
+        .collect();
+    store.apply_local(batch).unwrap();
+    // A type no record has: the scan reads every key and emits nothing.
+    let q = rrset("*.example", false, TypeFilter::One(RrType::TXT));
+    let asked = std::cell::Cell::new(0u32);
+    let cancelled = || {
+        asked.set(asked.get() + 1);
+        asked.get() >= 2
+    };
+    let outcome = run_with(&store.view(), &q, &mut |_| Flow::Continue, &cancelled).unwrap();
+    assert!(outcome.stopped);
+    assert_eq!(outcome.rows, 0);
+    assert_eq!(asked.get(), 2, "asked every few hundred keys, not per key");
+    let all = rrset("*.example", false, TypeFilter::All);
+    let s = summarize_with(&store.view(), &all, None, &cancelled).unwrap();
+    assert!(s.stopped && s.summary.num_results < 2000);
+    let s = summarize_with(&store.view(), &all, Some(100), &|| false).unwrap();
+    assert!(s.max_count_reached && !s.stopped);
+    assert_eq!(s.summary.count, 100);
+    let s = summarize_with(&store.view(), &all, Some(5000), &|| false).unwrap();
+    assert!(!s.max_count_reached);
+    assert_eq!(s.summary.num_results, 2000);
+}

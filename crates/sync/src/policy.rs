@@ -165,10 +165,15 @@ impl Restrictions {
 
     /// Merges another replica's version. Returns whether anything new came in.
     pub fn merge(&mut self, other: &mut Restrictions) -> Result<bool, ProtocolError> {
+        // `AutoCommit::merge` returns the document's heads after the merge, not the
+        // changes it applied: non-empty for any document with rules, even when nothing
+        // was new. Compare the heads instead, or every Policy message counts as news and
+        // is forwarded again, around every cycle of the federation, forever.
+        let before = self.doc.get_heads();
         self.doc
             .merge(&mut other.doc)
-            .map(|heads| !heads.is_empty())
-            .map_err(|_| ProtocolError::BadPolicy)
+            .map_err(|_| ProtocolError::BadPolicy)?;
+        Ok(self.doc.get_heads() != before)
     }
 
     /// The rules the document says.
@@ -242,6 +247,9 @@ mod tests {
         let mut update = Restrictions::load(&author.save()).unwrap();
         assert!(replica.merge(&mut update).unwrap());
         assert_eq!(replica.rules(), fewer);
+        // The same version again is no news (else relays forward it forever).
+        let mut again = Restrictions::load(&author.save()).unwrap();
+        assert!(!replica.merge(&mut again).unwrap());
         assert!(Restrictions::load(b"garbage").is_err());
     }
 

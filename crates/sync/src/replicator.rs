@@ -16,7 +16,7 @@
 //! covers everything this node may see of it (the origin itself, or a relay no sharing
 //! rule restricts more than this node), and always the per-peer resume point.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use hearsay_record::Name;
@@ -118,18 +118,25 @@ pub struct Replicator<R: Replica> {
     replica: R,
     local: String,
     config: SyncConfig,
-    sessions: HashMap<ConnId, Session>,
-    restrictions: HashMap<String, Restrictions>,
-    rules: HashMap<String, Rules>,
-    snapshot_slots: HashSet<ConnId>,
+    // Ordered maps, not hash maps: the engine iterates over them to queue frames (the
+    // policies after a Hello, relayed documents, Have messages), and its output must
+    // depend on its input only, not on a per-process hash seed, or a seeded simulation
+    // cannot be replayed.
+    sessions: BTreeMap<ConnId, Session>,
+    restrictions: BTreeMap<String, Restrictions>,
+    rules: BTreeMap<String, Rules>,
+    snapshot_slots: BTreeSet<ConnId>,
     stats: ReplicatorStats,
     /// Last session counters of partners no longer connected.
-    last_seen: HashMap<String, SessionStats>,
+    last_seen: BTreeMap<String, SessionStats>,
 }
 
 const STATE_POLICY: &str = "policy/";
 const STATE_VIA: &str = "via/";
 const STATE_SNAPSHOT: &str = "snapshot-in/";
+/// The origins this node holds policy documents for (so that a restart loads them all,
+/// not only those of origins in its vector).
+const STATE_ORIGINS: &str = "origins";
 
 impl<R: Replica> Replicator<R> {
     /// An engine over `replica` with `config`. Publishes this node's own restrictions
@@ -140,19 +147,26 @@ impl<R: Replica> Replicator<R> {
             replica,
             local: local.clone(),
             config,
-            sessions: HashMap::new(),
-            restrictions: HashMap::new(),
-            rules: HashMap::new(),
-            snapshot_slots: HashSet::new(),
+            sessions: BTreeMap::new(),
+            restrictions: BTreeMap::new(),
+            rules: BTreeMap::new(),
+            snapshot_slots: BTreeSet::new(),
             stats: ReplicatorStats::default(),
-            last_seen: HashMap::new(),
+            last_seen: BTreeMap::new(),
         };
-        let origins: Vec<String> = me
+        let mut origins: Vec<String> = me
             .replica
             .vector()
             .into_keys()
             .chain([local.clone()])
             .collect();
+        if let Some(bytes) = me.replica.state(STATE_ORIGINS)?
+            && let Ok(known) = postcard::from_bytes::<Vec<String>>(&bytes)
+        {
+            origins.extend(known);
+            origins.sort_unstable();
+            origins.dedup();
+        }
         for origin in origins {
             if let Some(bytes) = me.replica.state(&format!("{STATE_POLICY}{origin}"))?
                 && let Ok(doc) = Restrictions::load(&bytes)
@@ -560,6 +574,10 @@ impl<R: Replica> Replicator<R> {
         self.rules.insert(origin.to_owned(), doc.rules());
         self.replica
             .set_state(&format!("{STATE_POLICY}{origin}"), Some(&bytes))?;
+        let mut known: Vec<&String> = self.restrictions.keys().collect();
+        known.sort_unstable();
+        let list = postcard::to_stdvec(&known).unwrap_or_default();
+        self.replica.set_state(STATE_ORIGINS, Some(&list))?;
         let local = self.local.clone();
         for (id, s) in self.sessions.iter_mut() {
             if *id != from && s.phase != Phase::AwaitHello && s.sends_origin(origin, &local) {
@@ -712,7 +730,16 @@ impl<R: Replica> Replicator<R> {
     /// One step of streaming the logs: the next batch of some origin that has unsent
     /// lines, and its completion marker once its log is drained.
     fn stream_step(&mut self, conn: ConnId, now: Duration) -> Result<bool, SyncError> {
-        let vector = self.replica.vector();
+        let mut vector = self.replica.vector();
+        // Origins this node holds records of without a vector entry (it only gets them
+        // through relays whose view does not cover its own) are relayed too: their log
+        // lines go out, never a marker (the target stays 0). Every such origin's policy
+        // document arrived before its first entry, so `restrictions` names them all.
+        for origin in self.restrictions.keys() {
+            if !vector.contains_key(origin) {
+                vector.insert(origin.clone(), 0);
+            }
+        }
         let local = self.local.clone();
         let push_interval = self.config.push_interval;
         let max = self.config.batch_entries;
@@ -881,13 +908,13 @@ impl<R: Replica> Replicator<R> {
 
 /// May `key` of `origin` go to `peer`: this node's withheld zones for it, and the
 /// origin's published restrictions.
-fn allowed(rules: &HashMap<String, Rules>, peer: &PeerPolicy, origin: &str, key: &[u8]) -> bool {
+fn allowed(rules: &BTreeMap<String, Rules>, peer: &PeerPolicy, origin: &str, key: &[u8]) -> bool {
     !peer.withhold.iter().any(|z| key_within(key, z))
         && rules.get(origin).is_none_or(|r| r.allows(key, &peer.name))
 }
 
 fn session_mut(
-    sessions: &mut HashMap<ConnId, Session>,
+    sessions: &mut BTreeMap<ConnId, Session>,
     conn: ConnId,
 ) -> Result<&mut Session, SyncError> {
     sessions

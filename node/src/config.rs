@@ -1,4 +1,5 @@
-//! The node's TOML configuration: `[node]`, `[[sensor]]`, `[replication]`, `[[peer]]`.
+//! The node's TOML configuration: `[node]`, `[[sensor]]`, `[replication]`, `[[peer]]`,
+//! `[api]`.
 //!
 //! Unknown keys are errors, and every error names the file and the key.
 //!
@@ -21,7 +22,16 @@
 //! address = "203.0.113.7:4433"
 //! ca = "/etc/hearsay/partners/cert-b-ca.pem"   # or: fingerprint = "sha256:…"
 //! withhold = ["corp.example", "10.in-addr.arpa"]
+//!
+//! [api]                             # the HTTP query API; off without this section
+//! listen = "127.0.0.1:8053"         # the default; other addresses need [api.tls]
+//!
+//! [[api.api_keys]]
+//! name = "soc"
+//! key = "d41d8cd98f00b204e9800998ecf8427e"
 //! ```
+//!
+//! `[api]` is [`hearsay_api::ApiConfig`]: see there for every key and its default.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -48,6 +58,9 @@ pub struct Config {
     /// `[[withhold]]`: zones withheld from nodes that need not be partners.
     #[serde(default, rename = "withhold")]
     pub withhold: Vec<WithholdConfig>,
+    /// `[api]`: the HTTP query API; not served without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<hearsay_api::ApiConfig>,
 }
 
 /// `[[withhold]]`: this node's records in `zone` never reach the nodes in `to` (all
@@ -296,6 +309,10 @@ impl Config {
                     .map_err(|e| anyhow::anyhow!("{key}.withhold[{j}] {z:?}: {e}"))?;
             }
         }
+        if let Some(api) = &self.api {
+            // Its errors name the key (`api.listen`, `api.api_keys[0].key`, …).
+            api.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         for (i, w) in self.withhold.iter().enumerate() {
             Name::from_presentation(w.zone.trim_start_matches("*."))
                 .map_err(|e| anyhow::anyhow!("withhold[{i}].zone {:?}: {e}", w.zone))?;
@@ -371,5 +388,35 @@ mod tests {
                 .unwrap_err()
                 .to_string();
         assert!(typo.contains("flush_interval"), "{typo}");
+    }
+
+    #[test]
+    fn api_section() {
+        let base = "[node]\norigin = \"a\"\ndata_dir = \"/tmp\"\n";
+        assert!(parse(base).unwrap().api.is_none(), "off by default");
+        let key = "[[api.api_keys]]\nkey = \"0123456789abcdef0123\"\n";
+        let on = parse(&format!("{base}[api]\n{key}")).unwrap();
+        let api = on.api.unwrap();
+        assert!(api.listen.ip().is_loopback(), "loopback by default");
+        assert_eq!(api.api_keys.len(), 1);
+        for (text, want) in [
+            (format!("{base}[api]\nbogus = 1\n{key}"), "bogus"),
+            (format!("{base}[api]\n"), "api.api_keys"),
+            (
+                format!("{base}[api]\nlisten = \"0.0.0.0:8053\"\n{key}"),
+                "api.listen",
+            ),
+            (
+                format!("{base}[[api.api_keys]]\nkey = \"short\"\n"),
+                "api.api_keys[0].key",
+            ),
+            (
+                format!("{base}[api]\nlisten = \"nowhere\"\n{key}"),
+                "listen",
+            ),
+        ] {
+            let e = format!("{:#}", parse(&text).unwrap_err());
+            assert!(e.contains(want), "{text}: {e}");
+        }
     }
 }

@@ -158,6 +158,7 @@ pub fn team_config(
                 to: to.clone(),
             })
             .collect(),
+        api: None,
     }
 }
 

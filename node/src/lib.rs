@@ -2,7 +2,8 @@
 //!
 //! The hearsay node: it runs the configured sensors (live interfaces or capture files)
 //! through the ingest pipeline into its fjall store, replicates with its partners over
-//! mutually authenticated QUIC, and answers `hearsay status` / `hearsay peers` on a local
+//! mutually authenticated QUIC, serves the HTTP query API (DNSDB v2 and CIRCL clients)
+//! when `[api]` is configured, and answers `hearsay status` / `hearsay peers` on a local
 //! admin socket. Capture runs on plain threads, the store writer and the replication
 //! engine on dedicated threads; tokio only drives network I/O.
 //!
@@ -16,6 +17,7 @@
 //! ```
 
 pub mod admin;
+pub mod api;
 pub mod config;
 pub mod federation;
 pub mod replication;
@@ -29,6 +31,7 @@ use hearsay_store::{Store, StoreOptions, StoreStats};
 use serde::Serialize;
 use tokio::task::JoinHandle;
 
+use api::{Api, ApiStatus};
 use config::Config;
 use replication::{Replication, ReplicationStatus};
 use sensors::{Sensor, SensorStatus};
@@ -50,6 +53,8 @@ pub struct NodeStatus {
     pub store: Option<StoreStats>,
     /// Replication, if configured.
     pub replication: Option<ReplicationStatus>,
+    /// The HTTP query API, if configured.
+    pub api: Option<ApiStatus>,
 }
 
 /// What the admin socket and the node share.
@@ -60,6 +65,7 @@ pub struct Shared {
     store: Arc<Store>,
     sensors: Mutex<Vec<Sensor>>,
     replication: tokio::sync::RwLock<Option<Replication>>,
+    api: Mutex<Option<Api>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -97,6 +103,12 @@ impl Shared {
             sensors,
             store: store_stats,
             replication,
+            api: self
+                .api
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map(Api::status),
         }
     }
 }
@@ -109,7 +121,8 @@ pub struct Node {
 }
 
 impl Node {
-    /// Opens the store, starts the sensors, replication and the admin socket. Must be
+    /// Opens the store, starts the HTTP API, replication, the sensors and the admin
+    /// socket. Must be
     /// called within a multi-threaded tokio runtime.
     pub async fn start(config: Config) -> Result<Node> {
         let dir = config.node.data_dir.clone();
@@ -127,22 +140,40 @@ impl Node {
             .await
             .context("store thread")??
         };
-        let replication = match &config.replication {
-            Some(r) => Some(Replication::start(
-                r,
-                &config.peers,
-                config.withheld(),
-                store.clone(),
-                &origin,
-            )?),
+        // The API first: a taken port is the likeliest start-up failure, and it is
+        // stopped again if what follows fails.
+        let api = match &config.api {
+            Some(a) => Some(Api::start(a, store.clone()).await?),
             None => None,
         };
-        let flush = Duration::from_secs_f64(config.node.flush_interval);
-        let window = config.node.window_max_mb << 20;
-        let mut sensors = Vec::new();
-        for s in &config.sensors {
-            sensors.push(Sensor::start(s, store.clone(), flush, window)?);
-        }
+        let rest = (|| -> Result<_> {
+            let replication = match &config.replication {
+                Some(r) => Some(Replication::start(
+                    r,
+                    &config.peers,
+                    config.withheld(),
+                    store.clone(),
+                    &origin,
+                )?),
+                None => None,
+            };
+            let flush = Duration::from_secs_f64(config.node.flush_interval);
+            let window = config.node.window_max_mb << 20;
+            let mut sensors = Vec::new();
+            for s in &config.sensors {
+                sensors.push(Sensor::start(s, store.clone(), flush, window)?);
+            }
+            Ok((replication, sensors))
+        })();
+        let (replication, sensors) = match rest {
+            Ok(x) => x,
+            Err(e) => {
+                if let Some(api) = api {
+                    api.shutdown().await;
+                }
+                return Err(e);
+            }
+        };
         let shared = Arc::new(Shared {
             origin,
             data_dir: dir.clone(),
@@ -150,6 +181,7 @@ impl Node {
             store,
             sensors: Mutex::new(sensors),
             replication: tokio::sync::RwLock::new(replication),
+            api: Mutex::new(api),
         });
         let path = admin::socket_path(&dir);
         let admin_shared = shared.clone();
@@ -182,10 +214,29 @@ impl Node {
             .map(Replication::listen_addr)
     }
 
-    /// Stops the sensors (flushing their windows), replication and the admin socket,
-    /// and makes the store durable.
+    /// The HTTP query API's address, if serving it.
+    pub fn api_addr(&self) -> Option<std::net::SocketAddr> {
+        self.shared
+            .api
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(Api::local_addr)
+    }
+
+    /// Stops the HTTP API, the sensors (flushing their windows), replication and the
+    /// admin socket, and makes the store durable.
     pub async fn shutdown(self) {
         self.admin.abort();
+        let api = self
+            .shared
+            .api
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(api) = api {
+            api.shutdown().await;
+        }
         let shared = self.shared.clone();
         let _ = tokio::task::spawn_blocking(move || {
             let mut sensors = shared.sensors.lock().unwrap_or_else(|p| p.into_inner());

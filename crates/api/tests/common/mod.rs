@@ -29,9 +29,8 @@ pub const USER_KEY: &str = "analyst-key-0123456789ab";
 pub const PAGES_ADDR: &str = "198.51.100.77";
 pub const PAGES_NS: &str = "ns.pages.example";
 
-/// A store with every paper scenario imported from a pcap (bailiwicks known: the
-/// sensor sits above the resolver), plus the synthetic records.
-pub fn paper_store(dir: &Path) -> Arc<Store> {
+/// Writes every paper scenario, in time order, as `dir/paper.pcap`.
+pub fn paper_pcap(dir: &Path) -> PathBuf {
     let mut packets = Vec::new();
     for s in paper::scenarios().unwrap() {
         packets.extend(paper::frames(&s).unwrap());
@@ -47,6 +46,13 @@ pub fn paper_store(dir: &Path) -> Arc<Store> {
         w.write_packet(p).unwrap();
     }
     w.finish().unwrap();
+    pcap
+}
+
+/// A store with every paper scenario imported from a pcap (bailiwicks known: the
+/// sensor sits above the resolver), plus the synthetic records.
+pub fn paper_store(dir: &Path) -> Arc<Store> {
+    let pcap = paper_pcap(dir);
     let store = Arc::new(Store::open(&dir.join("data"), Default::default()).unwrap());
     let config = hearsay_ingest::PipelineConfig {
         placement: hearsay_ingest::Placement::Above,

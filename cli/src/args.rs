@@ -90,6 +90,10 @@ pub struct ImportArgs {
     /// Also keep names answered NXDOMAIN (see `hearsay query nxdomain`).
     #[arg(long)]
     pub nxdomain: bool,
+    /// Ports that carry DNS, UDP and TCP (repeat for several; DNS on other ports is
+    /// counted as `not_dns_port` and skipped).
+    #[arg(long = "dns-port", value_name = "PORT", default_value = "53")]
+    pub dns_ports: Vec<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use hearsay_capture::{DecoderConfig, FileSource, LiveConfig, LiveSource, LiveStats};
+use hearsay_capture::{DecoderConfig, FileSource, LiveConfig, LiveSource, LiveStats, Timestamp};
 use hearsay_ingest::{IngestStats, Pipeline, PipelineConfig};
 use hearsay_store::Store;
 use serde::Serialize;
@@ -222,7 +222,9 @@ fn run_live(
         }
         if last_report.elapsed() >= REPORT_EVERY {
             last_report = Instant::now();
-            pipeline.tick(last_ts);
+            // Live packets carry the wall clock: expire reassembly state by it, so a
+            // flow that went quiet is let go even while the whole link is quiet.
+            pipeline.tick(last_ts.map(|_| wall_clock()));
             let pcap = source.stats().ok();
             let mut s = lock(status);
             s.frames = frames;
@@ -332,4 +334,12 @@ fn run_spool(
     s.files = files;
     s.ingest = stats;
     s.running = false;
+}
+
+/// Now, as a capture timestamp.
+fn wall_clock() -> Timestamp {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::new(d.as_secs(), d.subsec_micros())
 }

@@ -40,6 +40,10 @@ pub fn run(data_dir: &Path, args: ImportArgs) -> Result<()> {
         },
         require_query: args.require_query,
         nxdomain: args.nxdomain,
+        decoder: hearsay_capture::DecoderConfig {
+            dns_ports: args.dns_ports.clone(),
+            ..Default::default()
+        },
         ..PipelineConfig::default()
     };
     let report = import_files(store.clone(), &args.files, config, &mut |p| {

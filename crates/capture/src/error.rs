@@ -60,4 +60,13 @@ pub enum CaptureError {
         #[source]
         source: pcap::Error,
     },
+    /// Waiting for packets on the interface failed.
+    #[error("error waiting for packets on interface {interface}: {source}")]
+    LivePoll {
+        /// The interface.
+        interface: String,
+        /// The system's reason.
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -48,8 +48,9 @@ pub struct LiveConfig {
     pub immediate: bool,
     /// Kernel buffer size in bytes (default 32 MiB, to ride out bursts).
     pub buffer_size: i32,
-    /// Read timeout in milliseconds: `next_frame` returns `Ok(None)` after it so the caller
-    /// can expire state and check for shutdown (default 500).
+    /// Read timeout in milliseconds: when no packet comes, `next_frame` returns `Ok(None)`
+    /// after at most this long, so the caller can flush its window, expire state and
+    /// check for shutdown on a quiet link (default 500).
     pub timeout_ms: i32,
     /// BPF filter; `None` uses [`default_bpf_filter`] for `dns_ports` and the interface's link type.
     pub filter: Option<String>,
@@ -89,6 +90,9 @@ pub struct LiveSource {
     capture: pcap::Capture<pcap::Active>,
     linktype: i32,
     filter: Option<String>,
+    timeout_ms: i32,
+    /// The last read found nothing buffered: wait on the descriptor before the next.
+    drained: bool,
 }
 
 impl std::fmt::Debug for LiveSource {
@@ -117,6 +121,7 @@ impl LiveSource {
             .buffer_size(config.buffer_size)
             .timeout(config.timeout_ms)
             .open()
+            .and_then(pcap::Capture::setnonblock)
             .map_err(open_err)?;
         let linktype = capture.get_datalink().0;
         let filter = match &config.filter {
@@ -138,6 +143,8 @@ impl LiveSource {
             capture,
             linktype,
             filter,
+            timeout_ms: config.timeout_ms.max(1),
+            drained: false,
         })
     }
 
@@ -151,18 +158,49 @@ impl LiveSource {
         self.filter.as_deref()
     }
 
-    /// The next frame, or `Ok(None)` when the read timeout expired without one.
+    /// The next frame, or `Ok(None)` when none came within the read timeout.
+    ///
+    /// The capture is non-blocking and waits in `poll(2)` on its descriptor: libpcap's
+    /// own read timeout does not fire on a quiet link on Linux (the `TPACKET_V3` ring
+    /// sleeps until a packet comes), which would leave the caller's window unflushed
+    /// and its shutdown flag unread for as long as the link stays quiet.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        if self.drained {
+            self.wait_readable()?;
+        }
         match self.capture.next_packet() {
-            Ok(p) => Ok(Some(Frame {
-                ts: timestamp(p.header),
-                data: p.data,
-                orig_len: p.header.len,
-            })),
-            Err(pcap::Error::TimeoutExpired) => Ok(None),
+            Ok(p) => {
+                self.drained = false;
+                Ok(Some(Frame {
+                    ts: timestamp(p.header),
+                    data: p.data,
+                    orig_len: p.header.len,
+                }))
+            }
+            Err(pcap::Error::TimeoutExpired) => {
+                self.drained = true;
+                Ok(None)
+            }
             Err(source) => Err(CaptureError::LiveRead {
                 interface: self.interface.clone(),
                 source,
+            }),
+        }
+    }
+
+    /// Waits until the capture's descriptor is readable or the read timeout passes.
+    fn wait_readable(&mut self) -> Result<(), CaptureError> {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        let timeout = Timespec {
+            tv_sec: i64::from(self.timeout_ms / 1000),
+            tv_nsec: i64::from(self.timeout_ms % 1000) * 1_000_000,
+        };
+        let mut fds = [PollFd::new(&self.capture, PollFlags::IN)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(_) | Err(rustix::io::Errno::INTR) => Ok(()),
+            Err(e) => Err(CaptureError::LivePoll {
+                interface: self.interface.clone(),
+                source: e.into(),
             }),
         }
     }

@@ -1,0 +1,57 @@
+//! Every seed that ever failed, named after what it found, plus the simulator's own
+//! promises (a seed replays exactly; a short sweep of every scenario passes).
+//!
+//! These run in the test profile; one 20-node seed takes a few seconds there.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use simulations::report::RunReport;
+use simulations::scenario;
+
+fn run(name: &str, seed: u64) -> RunReport {
+    let s = scenario::named(name).unwrap();
+    simulations::run(&s, seed, false)
+}
+
+fn assert_passes(r: &RunReport) {
+    assert!(r.passed(), "{}", r.render());
+}
+
+/// Seed 5 of `federation` (sparse topology, mixed policies) never went quiet: merging
+/// a policy document that brought nothing new still reported news (automerge's
+/// `merge` returns the heads, not the changes applied), so every relay forwarded every
+/// Policy message again, around every cycle of partners, forever: 128,107 policy
+/// frames (27 MB) and no quiescence by t=675 s. Fixed in `Restrictions::merge`.
+#[test]
+fn seed_5_policy_documents_do_not_circulate_forever() {
+    let r = run("federation", 5);
+    assert_passes(&r);
+    let (policy_frames, _) = r.frames.get("policy").copied().unwrap_or_default();
+    // One document per origin per connection, and a few re-sends for updates.
+    let bound = 4 * r.nodes as u64 * r.connections;
+    assert!(
+        policy_frames <= bound,
+        "{policy_frames} policy frames (bound {bound})\n{}",
+        r.render()
+    );
+}
+
+/// The same seed gives the same run, event for event and byte for byte: a failing
+/// seed printed by a sweep replays exactly.
+#[test]
+fn a_seed_replays_exactly() {
+    let a = run("federation", 11);
+    let b = run("federation", 11);
+    assert_eq!(a.events, b.events);
+    assert_eq!(a.frames, b.frames);
+    assert_eq!(a.wire_bytes, b.wire_bytes);
+    assert_eq!(a.converge_after, b.converge_after);
+    assert_eq!(a.failures, b.failures);
+}
+
+/// Each topology and the open line (all nodes must end identical) on one seed.
+#[test]
+fn every_scenario_passes_one_seed() {
+    for name in scenario::NAMES.iter().filter(|n| **n != "line50") {
+        assert_passes(&run(name, 3));
+    }
+}

@@ -142,12 +142,12 @@ impl Parser {
     }
 
     /// The question of the last message parsed (canonical wire name and type), if it
-    /// had one.
+    /// was a response whose question could be read.
     pub fn question(&self) -> Option<(&[u8], u16)> {
         self.decoded
             .qname
             .as_ref()
-            .filter(|_| self.decoded.header.is_some_and(|h| h.response))
+            .filter(|_| self.decoded.has_question)
             .map(|q| (q.wire(), self.decoded.qtype))
     }
 

@@ -28,6 +28,10 @@ pub(crate) struct Rr {
 pub(crate) struct Decoded {
     pub header: Option<Header>,
     pub qname: Option<NameBuf>,
+    /// `qname`, `qtype` and `qclass` hold the question of the message decoded last
+    /// (false for queries and while or after failing to read it: `qname` may then hold
+    /// part of a name, or an earlier message's).
+    pub has_question: bool,
     pub qtype: u16,
     pub qclass: u16,
     pub records: Vec<Rr>,
@@ -49,6 +53,7 @@ impl Decoded {
     pub(crate) fn decode_head(&mut self, msg: &[u8]) -> Result<Option<usize>, Reject> {
         self.records.clear();
         self.rdata.clear();
+        self.has_question = false;
         let header = read_header(msg)?;
         self.header = Some(header);
         if !header.response {
@@ -67,6 +72,7 @@ impl Decoded {
         let fixed = msg.get(pos..pos + 4).ok_or(Reject::RecordTruncated)?;
         self.qtype = u16::from_be_bytes([fixed[0], fixed[1]]);
         self.qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
+        self.has_question = true;
         Ok(Some(pos + 4))
     }
 

@@ -5,6 +5,7 @@
 
 mod import;
 mod query;
+mod replication;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +30,10 @@ enum Command {
     },
     /// Query latency and scan rate on a large store; baseline: raw point reads.
     Query(query::Args),
+    /// Replication between two nodes over QUIC on loopback: snapshot bootstrap of a
+    /// large store, catch-up of 1% missed records, live push; baselines: the compressed
+    /// size of the entries moved.
+    Replication(replication::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +41,6 @@ fn main() -> anyhow::Result<()> {
         Command::Import(args) => import::run(args),
         Command::DecodeOnly { file } => import::decode_only(&file),
         Command::Query(args) => query::run(args),
+        Command::Replication(args) => replication::run(args),
     }
 }

@@ -359,6 +359,21 @@ mod tests {
         Ok(c)
     }
 
+    /// The README's example config is a real one (its files aside, which `validate`
+    /// would look for).
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Running a node").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let example = &section[start..start + section[start..].find("```").unwrap()];
+        let c: Config = toml::from_str(example).unwrap();
+        assert_eq!(c.node.origin, "cert-a");
+        assert_eq!(c.sensors[0].placement, hearsay_ingest::Placement::Above);
+        assert_eq!(c.peers[0].name, "cert-b");
+        assert_eq!(c.withhold[0].to, ["*"]);
+    }
+
     #[test]
     fn minimal_and_errors_name_the_key() {
         let ok = parse("[node]\norigin = \"cert-a\"\ndata_dir = \"/tmp/x\"\n").unwrap();

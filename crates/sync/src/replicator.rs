@@ -753,8 +753,7 @@ impl<R: Replica> Replicator<R> {
             .collect();
         // Origins with something unsent: updates past the last marker, or log lines
         // that may lie past the cursor. Each waits a little before it goes: a fresh
-        // update for more to push together (not when far behind, nor the backlog of a
-        // peer just connected: a catch-up starts in the first reply); an origin the peer
+        // update for more to push together (not when far behind); an origin the peer
         // also gets directly from its origin, long enough for that copy to arrive first.
         let relay_delay = self.config.relay_delay;
         let mut due: Vec<(String, u64)> = Vec::new();
@@ -771,7 +770,7 @@ impl<R: Replica> Replicator<R> {
             let since = *out.due_since.get_or_insert(now);
             let wait = if o != local && s.peer_direct.contains(&o) {
                 relay_delay
-            } else if !out.live || v.saturating_sub(out.marked) > 1 {
+            } else if v.saturating_sub(out.marked) > 1 {
                 Duration::ZERO
             } else {
                 push_interval
@@ -825,7 +824,6 @@ impl<R: Replica> Replicator<R> {
         if drained {
             out.dirty = false;
             out.due_since = None;
-            out.live = true;
         }
         if drained && target > out.marked {
             // Every line up to `target` (read before the log) has been sent.

@@ -66,9 +66,6 @@ pub(crate) struct OutCursor {
     /// The log may hold lines after the cursor (new remote entries, a rewind, or not
     /// read yet); cleared when a read drains it.
     pub dirty: bool,
-    /// The peer was brought up to date on this session once: from then on, new data
-    /// may wait a little for more (live push). Before, the backlog goes at once.
-    pub live: bool,
 }
 
 impl OutCursor {
@@ -79,7 +76,6 @@ impl OutCursor {
             marked: known,
             due_since: None,
             dirty: true,
-            live: false,
         }
     }
 }

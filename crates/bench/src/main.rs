@@ -4,6 +4,7 @@
 //! hearsay-bench`): the import benchmark runs the real `hearsay` binary next to this one.
 
 mod import;
+mod live;
 mod query;
 mod replication;
 mod stats;
@@ -34,6 +35,9 @@ enum Command {
     /// large store, catch-up of 1% missed records, live push; baselines: the compressed
     /// size of the entries moved.
     Replication(replication::Args),
+    /// Live capture: the synthetic capture replayed onto an interface at increasing
+    /// rates while `hearsayd` captures it; drops and peak RSS per rate.
+    Live(live::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,5 +46,6 @@ fn main() -> anyhow::Result<()> {
         Command::DecodeOnly { file } => import::decode_only(&file),
         Command::Query(args) => query::run(args),
         Command::Replication(args) => replication::run(args),
+        Command::Live(args) => live::run(args),
     }
 }

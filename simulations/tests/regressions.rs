@@ -46,6 +46,19 @@ fn seed_28_no_completion_marker_overtakes_its_entries() {
     assert_passes(&run("federation", 28));
 }
 
+/// Seed 853 of `federation` (sparse, open policies) fails with the engine as it is:
+/// found by the 1,000-seed acceptance sweep. The run goes quiet with cert14's last
+/// update (seq 21) at cert14 only: every other node holds two of its records at older
+/// seqs and lacks two, so every partner believes it is complete for cert14 — a
+/// completion marker got ahead of entries it covered, as with seed 28. Not fixed yet:
+/// ignored so that CI stays meaningful, and run with `cargo test -p simulations --
+/// --ignored` (or replayed with `cargo run --release -p simulations -- --seed 853`).
+#[test]
+#[ignore = "open bug: a Complete marker overtakes its entries (seeds 28, 853)"]
+fn seed_853_no_completion_marker_overtakes_its_entries() {
+    assert_passes(&run("federation", 853));
+}
+
 /// The same seed gives the same run, event for event and byte for byte: a failing
 /// seed printed by a sweep replays exactly.
 #[test]

@@ -111,6 +111,9 @@ pub fn run(scenario: &Scenario, seed: u64, with_baseline: bool) -> RunReport {
         ingest: ingest.clone(),
         deadline,
         until_converged: false,
+        trace: (0..n)
+            .filter(|i| scenario.trace.contains(&names[*i]))
+            .collect(),
     };
 
     let probe = new_probe(n, scenario.check_apply);

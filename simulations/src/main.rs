@@ -53,6 +53,10 @@ struct Args {
     /// Print every run's report in a sweep, not only failures.
     #[arg(long)]
     verbose: bool,
+    /// Print every frame a node sends or receives, as it is sent (comma-separated node
+    /// names, e.g. `cert5,cert14`): what is needed to see why a seed fails.
+    #[arg(long, value_delimiter = ',')]
+    trace: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -103,6 +107,7 @@ fn scenarios(args: &Args) -> Result<Vec<Scenario>, String> {
             if args.no_apply_checks {
                 s.check_apply = false;
             }
+            s.trace = args.trace.clone();
             Ok(s)
         })
         .collect()

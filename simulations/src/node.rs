@@ -53,6 +53,11 @@ pub trait Engine {
     fn durable(&self) -> Mem;
     /// Decodes a frame this engine sent.
     fn inspect(frame: &[u8]) -> FrameInfo;
+    /// A frame this engine sent, as one line for `--trace`.
+    fn describe(frame: &[u8]) -> String {
+        let info = Self::inspect(frame);
+        format!("{} ({} entries)", info.kind, info.entries.len())
+    }
 }
 
 /// Starts (or restarts) a node's engine.
@@ -247,6 +252,35 @@ impl Engine for SyncEngine {
             kind,
             data,
             entries,
+        }
+    }
+    fn describe(frame: &[u8]) -> String {
+        let message = frame
+            .get(5..)
+            .and_then(|body| postcard::from_bytes::<Message>(body).ok());
+        match message {
+            Some(Message::Hello { vector, .. }) => format!("hello {vector:?}"),
+            Some(Message::Complete { origin, seq }) => format!("complete {origin} to {seq}"),
+            Some(Message::Have { origin, seq }) => format!("have {origin} to {seq}"),
+            Some(Message::Policy { origin, .. }) => format!("policy of {origin}"),
+            Some(m @ (Message::Entries { .. } | Message::SnapshotEntries { .. })) => {
+                // Per origin: how many entries and their seq range.
+                let mut per: std::collections::BTreeMap<String, (usize, u64, u64)> =
+                    Default::default();
+                for e in Self::inspect(frame).entries {
+                    let slot = per.entry(e.origin).or_insert((0, u64::MAX, 0));
+                    slot.0 += 1;
+                    slot.1 = slot.1.min(e.entry.seq);
+                    slot.2 = slot.2.max(e.entry.seq);
+                }
+                let parts: Vec<String> = per
+                    .into_iter()
+                    .map(|(o, (n, lo, hi))| format!("{o} x{n} seq {lo}..={hi}"))
+                    .collect();
+                format!("{} {}", m.kind(), parts.join(", "))
+            }
+            Some(m) => m.kind().to_owned(),
+            None => "undecodable".to_owned(),
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct Scenario {
     pub baseline_period: Duration,
     /// Read every touched record before and after each apply (costs time on big runs).
     pub check_apply: bool,
+    /// Nodes whose frames are printed as they are sent (`--trace`, for diagnosing a seed).
+    pub trace: Vec<String>,
 }
 
 /// The faults of the acceptance runs: 5% loss, 5% duplication, reordering, partitions,
@@ -105,6 +107,7 @@ pub fn named(name: &str) -> Option<Scenario> {
         slack: Duration::from_secs(600),
         baseline_period: Duration::from_secs(10),
         check_apply: true,
+        trace: Vec::new(),
     };
     let with = |topology: Topology, policies: PolicyKind| Scenario {
         topology: Some(topology),

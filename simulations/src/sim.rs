@@ -159,6 +159,8 @@ pub struct Setup {
     pub deadline: Duration,
     /// Stop when converged rather than quiescent (the baseline).
     pub until_converged: bool,
+    /// Nodes whose frames (sent and received) are printed to stderr as they are sent.
+    pub trace: Vec<usize>,
 }
 
 struct NodeState<E> {
@@ -767,6 +769,15 @@ impl<'a, B: Boot> World<'a, B> {
 
     fn account(&mut self, from: usize, to: usize, frame: &[u8]) {
         let info = B::E::inspect(frame);
+        if self.setup.trace.iter().any(|n| *n == from || *n == to) {
+            eprintln!(
+                "trace {:>12.6}s {} -> {}: {}",
+                self.now.as_secs_f64(),
+                self.setup.names[from],
+                self.setup.names[to],
+                B::E::describe(frame)
+            );
+        }
         let t = &mut self.traffic;
         let slot = t.frames.entry(info.kind).or_default();
         slot.0 += 1;

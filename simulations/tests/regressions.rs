@@ -46,16 +46,17 @@ fn seed_28_no_completion_marker_overtakes_its_entries() {
     assert_passes(&run("federation", 28));
 }
 
-/// Seed 853 of `federation` (sparse, open policies) fails with the engine as it is:
-/// found by the 1,000-seed acceptance sweep. The run goes quiet with cert14's last
-/// update (seq 21) at cert14 only: every other node holds two of its records at older
-/// seqs and lacks two, so every partner believes it is complete for cert14 — a
-/// completion marker got ahead of entries it covered, as with seed 28. Not fixed yet:
-/// ignored so that CI stays meaningful, and run with `cargo test -p simulations --
-/// --ignored` (or replayed with `cargo run --release -p simulations -- --seed 853`).
+/// Seed 853 of `federation` (sparse, open policies), found by the 1,000-seed acceptance
+/// sweep: the run ended "quiet" with cert14's last update (seq 21) at cert14 only.
+/// cert14 had sent it to its one partner, cert5, just as cert5 crashed; when they
+/// reconnected (`--trace cert14` shows it), cert5's Hello asked for cert14 from seq 20,
+/// but cert14's first polls each spent themselves on one relayed origin cert5 already
+/// held and answered "nothing to send", with no timer set, so the simulator saw every
+/// node idle. Fixed in `stream_step` (one poll goes through every due origin); the
+/// engine's unit test `one_poll_sends_the_news_however_many_origins_are_up_to_date`
+/// pins the same case.
 #[test]
-#[ignore = "open bug: a Complete marker overtakes its entries (seeds 28, 853)"]
-fn seed_853_no_completion_marker_overtakes_its_entries() {
+fn seed_853_news_is_not_stalled_behind_up_to_date_origins() {
     assert_passes(&run("federation", 853));
 }
 

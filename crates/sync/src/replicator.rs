@@ -836,7 +836,13 @@ impl<R: Replica> Replicator<R> {
             let pv = s.peer_vector.entry(origin).or_default();
             *pv = (*pv).max(target);
         }
-        Ok(!s.outbox.is_empty() || !drained)
+        // Progress either way: a frame queued, more lines to read, or this origin found
+        // drained and no longer due. Telling the caller "nothing more" here, when the
+        // step only found an origin up to date, left the other due origins waiting for
+        // the next tick each — after a reconnect, one tick per origin before the local
+        // origin's news went out — and while they waited no timer was set, so a driver
+        // (the simulator, seed 853) could see the node as idle with data due.
+        Ok(true)
     }
 
     /// When the driver should call [`Replicator::poll_transmit`] again even without

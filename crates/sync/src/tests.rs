@@ -369,3 +369,67 @@ fn have_messages_spare_duplicates_in_a_mesh() {
     assert_eq!(received - duplicates, 1000);
     assert!(duplicates < 200, "{duplicates} duplicates of 1000 entries");
 }
+
+/// Every frame `from` has for `conn` now, delivered to `to`; returns the origins whose
+/// entries went.
+fn exchange(net: &mut Net, from: usize, to: usize, conn: ConnId) -> Vec<String> {
+    let mut origins = Vec::new();
+    while let Some(frame) = net.nodes[from].poll_transmit(conn, net.now).unwrap() {
+        let mut reader = message::FrameReader::new();
+        reader.push(&frame);
+        if let Some(Message::Entries { batch }) = reader.next_message().unwrap() {
+            origins.extend(batch::decode(&batch).unwrap().into_iter().map(|e| e.origin));
+        }
+        net.nodes[to].handle(conn, &frame, net.now).unwrap();
+    }
+    origins
+}
+
+/// Seed 853 of the simulator: after a reconnect, every relayed origin the peer already
+/// holds is still due once (its log may hold lines past the cursor). Each such origin
+/// found up to date used to end the poll ("nothing to send"), so the hub's own news
+/// waited one driver tick per origin, with no timer set in the meantime — a driver that
+/// took that as idle (the simulator did) stopped with the news never sent. One poll now
+/// goes through every due origin.
+#[test]
+fn one_poll_sends_the_news_however_many_origins_are_up_to_date() {
+    let relays = ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"];
+    // "z" sorts after every relayed origin, so a round robin reaches it last.
+    let mut specs: Vec<(&str, Vec<PeerPolicy>)> = vec![
+        ("z", open(&[&["y"][..], &relays[..]].concat())),
+        ("y", open(&["z"])),
+    ];
+    specs.extend(relays.iter().map(|r| (*r, open(&["z"]))));
+    let mut net = Net::new(&specs);
+    for (i, _) in relays.iter().enumerate() {
+        net.nodes[i + 2]
+            .replica()
+            .observe(&[(key(&format!("r{i}.example"), 1), sight(1))]);
+    }
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("z.example", 1), sight(1))]);
+    let zy = net.connect(0, 1);
+    for i in 0..relays.len() {
+        net.connect(0, i + 2);
+    }
+    net.pump();
+    assert_eq!(net.records(0), net.records(1));
+
+    net.disconnect(zy);
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("news.z.example", 2), sight(2))]);
+    let c = net.next_conn;
+    net.next_conn += 1;
+    net.nodes[0].open(c, "y", net.now).unwrap();
+    net.nodes[1].open(c, "z", net.now).unwrap();
+    // Hellos both ways, then z's policies (and the first look at what is due).
+    exchange(&mut net, 0, 1, c);
+    exchange(&mut net, 1, 0, c);
+    exchange(&mut net, 0, 1, c);
+    net.now += Duration::from_millis(100);
+    let sent = exchange(&mut net, 0, 1, c);
+    assert_eq!(sent, vec!["z".to_owned()], "the news goes in one poll");
+    assert_eq!(net.records(0), net.records(1));
+}

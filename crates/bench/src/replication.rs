@@ -32,6 +32,9 @@ pub struct Args {
     /// Runs of each measurement (medians are reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Only the snapshot bootstrap (and its engine-only baseline).
+    #[arg(long)]
+    snapshot_only: bool,
 }
 
 const A: &str = "bench-a";
@@ -143,7 +146,16 @@ pub fn run(args: Args) -> Result<()> {
     let batch = SyncConfig::new(Vec::new()).batch_entries;
 
     let mut snap = Vec::new();
+    let mut engine = Vec::new();
     for run in 0..args.runs {
+        let tmp = tempfile::tempdir()?;
+        let (records, took) = engine_snapshot(&source, tmp.path())?;
+        let secs = took.as_secs_f64();
+        println!(
+            "baseline run {run}: the sync engine alone (lockstep, no network): {records} records in {secs:.1}s: {:.0} records/s",
+            records as f64 / secs
+        );
+        engine.push(records as f64 / secs);
         let tmp = tempfile::tempdir()?;
         let (a, b) = configs(tmp.path(), &source)?;
         let r = rt.block_on(async {
@@ -168,6 +180,17 @@ pub fn run(args: Args) -> Result<()> {
         snap.push((records as f64 / secs, wire as f64 / secs / 1e6));
     }
 
+    let m = median;
+    let engine_rate = m(engine.clone());
+    let snap_rate = m(snap.iter().map(|s| s.0).collect());
+    println!(
+        "snapshot median of {} runs: {snap_rate:.0} records/s over QUIC, {engine_rate:.0} records/s engine alone (QUIC / engine {:.2})",
+        args.runs,
+        snap_rate / engine_rate
+    );
+    if args.snapshot_only {
+        return Ok(());
+    }
     let mut catchup = Vec::new();
     let mut live = Vec::new();
     for run in 0..args.runs {
@@ -238,7 +261,6 @@ pub fn run(args: Args) -> Result<()> {
         live.push(l_wire as f64 / l_comp as f64);
     }
 
-    let m = median;
     println!();
     println!(
         "median of {} runs: snapshot {:.0} records/s ({:.1} MB/s); catch-up {:.2}x compressed, {} round trip(s); live push {:.3}x compressed",
@@ -250,6 +272,44 @@ pub fn run(args: Args) -> Result<()> {
         m(live.clone()),
     );
     Ok(())
+}
+
+/// The snapshot bootstrap on the sync engine alone: A's store and a fresh store for B,
+/// frames handed over in lockstep on this thread, no network, no encryption. The
+/// baseline of the QUIC run: what the engine and the stores cost by themselves.
+pub fn engine_snapshot(source: &Path, dir: &Path) -> Result<(u64, Duration)> {
+    let a_store = Arc::new(Store::open(source, Default::default())?);
+    let origin = a_store.local_origin_name();
+    let target = a_store
+        .version_vector_named()
+        .into_iter()
+        .find(|e| e.origin == origin)
+        .map_or(0, |e| e.seq);
+    let records = a_store.stats()?.records;
+    let b_store = Arc::new(Store::open(&dir.join("engine-b"), Default::default())?);
+    b_store.set_local_origin_name(B)?;
+    let mut a = Replicator::new(a_store, SyncConfig::new(vec![PeerPolicy::open(B)]))?;
+    let mut b = Replicator::new(
+        b_store.clone(),
+        SyncConfig::new(vec![PeerPolicy::open(&origin)]),
+    )?;
+    let started = Instant::now();
+    let now = Duration::ZERO;
+    a.open(1, B, now)?;
+    b.open(1, &origin, now)?;
+    let has = |s: &Store| {
+        s.version_vector_named()
+            .into_iter()
+            .find(|e| e.origin == origin)
+            .map_or(0, |e| e.seq)
+    };
+    while has(&b_store) < target {
+        let moved = flight(&mut a, &mut b, 1, now)?.0 + flight(&mut b, &mut a, 1, now)?.0;
+        if moved == 0 {
+            bail!("the engines stopped before B had A's records");
+        }
+    }
+    Ok((records, started.elapsed()))
 }
 
 /// Round trips before entries flow in a catch-up, counted on the sync engine alone

@@ -122,28 +122,26 @@ pub fn final_state(expected: &Expected, x: usize, mem: &Mem) -> Vec<String> {
     let name = &expected.names[x];
     let mut held = 0u64;
     let mut wrong = 0u64;
-    for (key, origins) in &mem.records {
-        for (origin, e) in origins {
-            held += 1;
-            if let Some(why) = expected.check_held(x, origin, key, e) {
-                wrong += 1;
-                if out.len() < 5 {
-                    out.push(why);
-                }
-                continue;
+    for (key, origin, e) in mem.entries() {
+        held += 1;
+        if let Some(why) = expected.check_held(x, origin, key, e) {
+            wrong += 1;
+            if out.len() < 5 {
+                out.push(why);
             }
-            let fin = expected
-                .origin(origin)
-                .zip(expected.key(key))
-                .and_then(|(o, (id, _))| expected.entry(o, id));
-            if fin != Some(e) {
-                wrong += 1;
-                if out.len() < 5 {
-                    out.push(format!(
-                        "{name} holds {origin}'s entry for {} as {e:?}, the origin's last is {fin:?}",
-                        expected.describe(key)
-                    ));
-                }
+            continue;
+        }
+        let fin = expected
+            .origin(origin)
+            .zip(expected.key(key))
+            .and_then(|(o, (id, _))| expected.entry(o, id));
+        if fin != Some(e) {
+            wrong += 1;
+            if out.len() < 5 {
+                out.push(format!(
+                    "{name} holds {origin}'s entry for {} as {e:?}, the origin's last is {fin:?}",
+                    expected.describe(key)
+                ));
             }
         }
     }
@@ -159,10 +157,7 @@ pub fn final_state(expected: &Expected, x: usize, mem: &Mem) -> Vec<String> {
                     continue;
                 }
                 let key = &expected.universe.keys[*id as usize];
-                let has = mem
-                    .records
-                    .get(key)
-                    .is_some_and(|r| r.contains_key(&expected.names[o]));
+                let has = mem.entry(key, &expected.names[o]).is_some();
                 if !has {
                     missing += 1;
                     if examples.len() < 3 {

@@ -34,11 +34,12 @@
 //!     while let Some(frame) = a.poll_transmit(1, now)? { b.handle(1, &frame, now)?; }
 //!     while let Some(frame) = b.poll_transmit(1, now)? { a.handle(1, &frame, now)?; }
 //! }
-//! assert!(b.replica().dump().records.contains_key(&key));
+//! assert!(b.replica().dump().records().contains_key(&key));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod batch;
+mod mem;
 pub mod message;
 pub mod policy;
 mod replica;
@@ -46,9 +47,10 @@ mod replicator;
 mod session;
 
 pub use batch::WireEntry;
+pub use mem::{Mem, MemReplica};
 pub use message::{Message, Vector};
 pub use policy::{PeerPolicy, Restrictions, Rules};
-pub use replica::{Applied, LogCursor, Mem, MemReplica, Replica, ReplicaError, SnapshotRecord};
+pub use replica::{Applied, LogCursor, Replica, ReplicaError, SnapshotRecord};
 pub use replicator::{ConnId, PeerStatus, Replicator, ReplicatorStats, SyncConfig, TICK};
 pub use session::{Phase, SessionStats};
 

@@ -99,7 +99,7 @@ impl Net {
         Vec<u8>,
         std::collections::BTreeMap<String, hearsay_record::Entry>,
     > {
-        self.nodes[i].replica().dump().records
+        self.nodes[i].replica().dump().records()
     }
 }
 

@@ -11,6 +11,11 @@ mod stats;
 
 use clap::{Parser, Subcommand};
 
+// The allocator of `hearsayd` (mimalloc; see node/src/main.rs), so that the in-process
+// replication benchmarks measure what a node does.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "hearsay-bench", about = "hearsay benchmarks")]
 struct Cli {

@@ -139,10 +139,23 @@ pub struct SensorConfig {
     /// dropped (random-subdomain floods).
     #[serde(default = "default_zone_cap")]
     pub max_new_names_per_zone: u32,
+    /// Hand each packet over as it arrives (live only). Off by default: the kernel then
+    /// fills its ring in blocks and the sensor takes a block at a time, which is what
+    /// keeps up with a busy resolver; a packet waits at most a fraction of a second,
+    /// far less than the aggregation window it lands in.
+    #[serde(default)]
+    pub immediate: bool,
+    /// The kernel's capture buffer, MiB (live only): how large a burst it rides out.
+    #[serde(default = "default_buffer_mb")]
+    pub buffer_mb: u32,
 }
 
 fn default_zone_cap() -> u32 {
     20_000
+}
+
+fn default_buffer_mb() -> u32 {
+    32
 }
 
 fn default_snaplen() -> i32 {
@@ -267,6 +280,9 @@ impl Config {
             }
             if s.snaplen < 64 {
                 bail!("{key}.snaplen: at least 64");
+            }
+            if !(1..=2048).contains(&s.buffer_mb) {
+                bail!("{key}.buffer_mb: from 1 to 2048");
             }
         }
         if !self.peers.is_empty() && self.replication.is_none() {
@@ -403,6 +419,12 @@ mod tests {
                 .unwrap_err()
                 .to_string();
         assert!(typo.contains("flush_interval"), "{typo}");
+        let live = "[node]\norigin = \"a\"\ndata_dir = \"/tmp\"\n[[sensor]]\nname = \"s\"\ninterface = \"lo\"\n";
+        let sensor = &parse(live).unwrap().sensors[0];
+        assert!(!sensor.immediate, "block mode by default");
+        assert_eq!(sensor.buffer_mb, 32);
+        let huge = format!("{:#}", parse(&format!("{live}buffer_mb = 4096\n")).unwrap_err());
+        assert!(huge.contains("sensor[0] (s).buffer_mb"), "{huge}");
     }
 
     #[test]

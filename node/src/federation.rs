@@ -137,6 +137,8 @@ pub fn team_config(
                 require_query: None,
                 nxdomain: false,
                 max_new_names_per_zone: 20_000,
+                immediate: false,
+                buffer_mb: 32,
             })
             .collect(),
         replication: Some(ReplicationConfig {

@@ -80,6 +80,10 @@ impl Sensor {
                     interface: interface.clone(),
                     promiscuous: config.promiscuous,
                     snaplen: config.snaplen,
+                    immediate: config.immediate,
+                    // At most 2048 MiB (validated), so this fits.
+                    buffer_size: i32::try_from(u64::from(config.buffer_mb) << 20)
+                        .unwrap_or(i32::MAX),
                     filter: config.filter.clone(),
                     dns_ports: config.dns_ports.clone(),
                     ..LiveConfig::default()
@@ -232,6 +236,9 @@ fn run_live(
             s.pcap = pcap;
         }
     }
+    if lock(status).error.is_none() {
+        frames += drain(&mut source, &mut pipeline, linktype);
+    }
     let pcap = source.stats().ok();
     let stats = pipeline.finish();
     let mut s = lock(status);
@@ -239,6 +246,27 @@ fn run_live(
     s.ingest = stats;
     s.pcap = pcap;
     s.running = false;
+}
+
+/// On shutdown, takes what the kernel still holds: in block mode the last packets wait in
+/// a block that is handed over only when its timeout passes. Reads until a wait for the
+/// descriptor comes back empty (the second "nothing"; the first may only mean the ring
+/// was read to its end), for at most two seconds.
+fn drain(source: &mut LiveSource, pipeline: &mut Pipeline, linktype: i32) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut frames = 0;
+    let mut empty = 0;
+    while empty < 2 && Instant::now() < deadline {
+        match source.next_frame() {
+            Ok(Some(frame)) => {
+                frames += 1;
+                pipeline.frame(linktype, frame.ts, frame.data, frame.orig_len);
+            }
+            Ok(None) => empty += 1,
+            Err(_) => break,
+        }
+    }
+    frames
 }
 
 /// Capture files in a spool directory that are ready: not hidden, a capture extension,

@@ -109,6 +109,8 @@ fn a_killed_node_catches_up_with_only_what_it_missed_and_a_new_node_bootstraps_b
         require_query: None,
         nxdomain: false,
         max_new_names_per_zone: 20_000,
+        immediate: false,
+        buffer_mb: 32,
     });
     let d_config = configs.pop().unwrap();
     let mut daemons: Vec<Option<Daemon>> = configs

@@ -152,6 +152,8 @@ fn sensor(
         require_query: None,
         nxdomain: false,
         max_new_names_per_zone: 20_000,
+        immediate: false,
+        buffer_mb: 32,
     }
 }
 

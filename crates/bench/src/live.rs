@@ -27,6 +27,10 @@ pub struct Args {
     /// The interface to replay onto and capture from.
     #[arg(long, default_value = "lo")]
     interface: String,
+    /// Also run each rate with the sensor in immediate mode (a packet handed over as it
+    /// arrives), the baseline of the default block mode.
+    #[arg(long)]
+    immediate_baseline: bool,
 }
 
 /// What one rate gave.
@@ -59,23 +63,37 @@ pub fn run(args: Args) -> Result<()> {
         args.seconds
     );
     println!(
-        "| target pkt/s | sent pkt/s | sent | captured | kernel drops | writer drops | hearsayd peak RSS |"
+        "| mode | target pkt/s | sent pkt/s | sent | captured | kernel drops | writer drops | hearsayd peak RSS |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
+    let modes: &[bool] = if args.immediate_baseline {
+        &[false, true]
+    } else {
+        &[false]
+    };
     for &rate in &args.rates {
         let n = (rate * args.seconds).min(frames.len() as u64) as usize;
-        let o = one_rate(
-            &hearsayd,
-            &hearsay,
-            &args.interface,
-            &frames[..n],
-            rate,
-            tmp.path(),
-        )?;
-        println!(
-            "| {rate} | {:.0} | {} | {} | {} | {} | {:.0} MiB |",
-            o.send_rate, o.sent, o.captured, o.kernel_dropped, o.writer_dropped, o.peak_rss_mib
-        );
+        for &immediate in modes {
+            let o = one_rate(
+                &hearsayd,
+                &hearsay,
+                &args.interface,
+                &frames[..n],
+                rate,
+                immediate,
+                tmp.path(),
+            )?;
+            println!(
+                "| {} | {rate} | {:.0} | {} | {} | {} | {} | {:.0} MiB |",
+                if immediate { "immediate" } else { "blocks" },
+                o.send_rate,
+                o.sent,
+                o.captured,
+                o.kernel_dropped,
+                o.writer_dropped,
+                o.peak_rss_mib
+            );
+        }
     }
     Ok(())
 }
@@ -120,15 +138,17 @@ fn one_rate(
     interface: &str,
     frames: &[Vec<u8>],
     rate: u64,
+    immediate: bool,
     dir: &Path,
 ) -> Result<Outcome> {
-    let data: PathBuf = dir.join(format!("data-{rate}"));
-    let config = dir.join(format!("live-{rate}.toml"));
+    let data: PathBuf = dir.join(format!("data-{rate}-{immediate}"));
+    let config = dir.join(format!("live-{rate}-{immediate}.toml"));
     std::fs::write(
         &config,
         format!(
             "[node]\norigin = \"live-bench\"\ndata_dir = {data:?}\nflush_interval = 1\n\n\
-             [[sensor]]\nname = \"live\"\ninterface = {interface:?}\npromiscuous = false\n"
+             [[sensor]]\nname = \"live\"\ninterface = {interface:?}\npromiscuous = false\n\
+             immediate = {immediate}\n"
         ),
     )?;
     let child = Command::new(hearsayd)

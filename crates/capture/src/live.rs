@@ -44,7 +44,8 @@ pub struct LiveConfig {
     pub promiscuous: bool,
     /// Bytes captured per frame (default 65535: DNS needs whole packets).
     pub snaplen: i32,
-    /// Deliver packets as they arrive rather than in batches (default true).
+    /// Deliver packets as they arrive rather than in blocks (default false: blocks are
+    /// what keeps up with a busy link; see `timeout_ms` for how long a packet may wait).
     pub immediate: bool,
     /// Kernel buffer size in bytes (default 32 MiB, to ride out bursts).
     pub buffer_size: i32,
@@ -64,7 +65,7 @@ impl Default for LiveConfig {
             interface: String::new(),
             promiscuous: true,
             snaplen: 65535,
-            immediate: true,
+            immediate: false,
             buffer_size: 32 << 20,
             timeout_ms: 500,
             filter: None,

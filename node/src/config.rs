@@ -423,7 +423,10 @@ mod tests {
         let sensor = &parse(live).unwrap().sensors[0];
         assert!(!sensor.immediate, "block mode by default");
         assert_eq!(sensor.buffer_mb, 32);
-        let huge = format!("{:#}", parse(&format!("{live}buffer_mb = 4096\n")).unwrap_err());
+        let huge = format!(
+            "{:#}",
+            parse(&format!("{live}buffer_mb = 4096\n")).unwrap_err()
+        );
         assert!(huge.contains("sensor[0] (s).buffer_mb"), "{huge}");
     }
 

@@ -770,7 +770,7 @@ impl<R: Replica> Replicator<R> {
             let since = *out.due_since.get_or_insert(now);
             let wait = if o != local && s.peer_direct.contains(&o) {
                 relay_delay
-            } else if v.saturating_sub(out.marked) > 1 {
+            } else if v.saturating_sub(out.marked) > 1 || !out.caught_up {
                 Duration::ZERO
             } else {
                 push_interval
@@ -824,6 +824,7 @@ impl<R: Replica> Replicator<R> {
         if drained {
             out.dirty = false;
             out.due_since = None;
+            out.caught_up = true;
         }
         if drained && target > out.marked {
             // Every line up to `target` (read before the log) has been sent.

@@ -66,6 +66,10 @@ pub(crate) struct OutCursor {
     /// The log may hold lines after the cursor (new remote entries, a rewind, or not
     /// read yet); cleared when a read drains it.
     pub dirty: bool,
+    /// The log has been drained once on this connection: from then on a lone new
+    /// update waits `push_interval` for company. Before, the backlog the peer's Hello
+    /// revealed goes at once, however small (catch-up costs no timer).
+    pub caught_up: bool,
 }
 
 impl OutCursor {
@@ -76,6 +80,7 @@ impl OutCursor {
             marked: known,
             due_since: None,
             dirty: true,
+            caught_up: false,
         }
     }
 }

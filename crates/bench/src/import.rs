@@ -5,9 +5,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use hearsay_capture::{Decoder, DecoderConfig, DnsPayload, FileSource};
+use hearsay_capture::FileSource;
 use hearsay_gen::synth::{SynthConfig, write_pcap};
-use hearsay_parse::Parser;
 
 use crate::stats::median;
 
@@ -27,13 +26,21 @@ pub struct Args {
     pcap: Option<PathBuf>,
 }
 
-struct Run {
-    packets_per_sec: f64,
-    records_per_sec: f64,
-    peak_rss: f64,
-    tables_per_record: f64,
-    total_per_record: f64,
-    records: f64,
+/// One `hearsay import` of a capture.
+pub(crate) struct Run {
+    pub packets_per_sec: f64,
+    pub records_per_sec: f64,
+    pub peak_rss: f64,
+    pub tables_per_record: f64,
+    pub total_per_record: f64,
+    /// Distinct records in the store after the import.
+    pub records: f64,
+    /// Wall time of the import, seconds.
+    pub elapsed: f64,
+    /// DNS messages the decoder emitted from the server side.
+    pub responses: f64,
+    /// Records the parser took from them (before folding repeats).
+    pub observed: f64,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -126,7 +133,9 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn one_import(hearsay: &Path, pcap: &Path, data: PathBuf) -> Result<Run> {
+/// Runs `hearsay import` on `pcap` into a fresh store at `data`, compacts it and reads its
+/// size.
+pub(crate) fn one_import(hearsay: &Path, pcap: &Path, data: PathBuf) -> Result<Run> {
     let out = Command::new(hearsay)
         .arg("--data-dir")
         .arg(&data)
@@ -147,6 +156,9 @@ fn one_import(hearsay: &Path, pcap: &Path, data: PathBuf) -> Result<Run> {
     let observed = report["stats"]["parse"]["records"]
         .as_f64()
         .context("records")?;
+    let responses = report["stats"]["decode"]["dns_from_server"]
+        .as_f64()
+        .context("dns_from_server")?;
     let peak_rss = report["peak_rss_bytes"].as_f64().unwrap_or(f64::NAN);
     let stats = |args: &[&str]| -> Result<serde_json::Value> {
         let out = Command::new(hearsay)
@@ -190,38 +202,14 @@ fn one_import(hearsay: &Path, pcap: &Path, data: PathBuf) -> Result<Run> {
         tables_per_record: tables / records,
         total_per_record: total / records,
         records,
+        elapsed,
+        responses,
+        observed,
     })
 }
 
-/// Reads and decodes and parses a capture without a store; prints packets/s.
-pub fn decode_only(file: &Path) -> Result<()> {
-    let started = Instant::now();
-    let mut source = FileSource::open(file)?;
-    let linktype = source.linktype();
-    let mut decoder = Decoder::new(DecoderConfig::default());
-    let mut parser = Parser::new();
-    let mut records = 0u64;
-    let mut frames = 0u64;
-    while let Some(frame) = source.next_frame() {
-        let frame = frame?;
-        frames += 1;
-        decoder.decode(
-            linktype,
-            frame.ts,
-            frame.data,
-            frame.orig_len,
-            &mut |p: &DnsPayload<'_>| {
-                parser.parse(p.data, p.ts.secs, &mut |_: &[u8], _: u64| records += 1);
-            },
-        );
-    }
-    let rate = frames as f64 / started.elapsed().as_secs_f64();
-    println!("{rate:.0}");
-    eprintln!("{frames} frames, {records} records");
-    Ok(())
-}
-
-fn count_packets(pcap: &Path) -> Result<u64> {
+/// Frames in a capture file.
+pub(crate) fn count_packets(pcap: &Path) -> Result<u64> {
     let mut source = FileSource::open(pcap)?;
     let mut n = 0;
     while let Some(frame) = source.next_frame() {

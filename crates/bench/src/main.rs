@@ -3,9 +3,11 @@
 //! Build everything in release mode first (`cargo build --release -p hearsay -p
 //! hearsay-bench`): the import benchmark runs the real `hearsay` binary next to this one.
 
+mod decode;
 mod import;
 mod live;
 mod query;
+mod reassembly;
 mod replication;
 mod stats;
 
@@ -33,7 +35,13 @@ enum Command {
     DecodeOnly {
         /// The capture file.
         file: std::path::PathBuf,
+        /// Print frames, responses, records and seconds as JSON instead of packets/s.
+        #[arg(long)]
+        json: bool,
     },
+    /// The cost of reassembly: the same workload with every response fragmented and with
+    /// every exchange over TCP, against plain UDP; decode-only and `hearsay import`.
+    Reassembly(reassembly::Args),
     /// Query latency and scan rate on a large store; baseline: raw point reads.
     Query(query::Args),
     /// Replication between two nodes over QUIC on loopback: snapshot bootstrap of a
@@ -48,7 +56,8 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Import(args) => import::run(args),
-        Command::DecodeOnly { file } => import::decode_only(&file),
+        Command::DecodeOnly { file, json } => decode::run(&file, json),
+        Command::Reassembly(args) => reassembly::run(args),
         Command::Query(args) => query::run(args),
         Command::Replication(args) => replication::run(args),
         Command::Live(args) => live::run(args),

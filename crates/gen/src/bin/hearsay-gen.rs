@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! hearsay-gen synth --packets 2000000 --seed 1 -o bench.pcap
+//! hearsay-gen synth --packets 2000000 --transport tcp -o bench-tcp.pcap
 //! hearsay-gen paper -o paper.pcap
 //! hearsay-gen paper --teams 2 --team 0 -o team0.pcap
 //! hearsay-gen paper --list
@@ -20,7 +21,7 @@ use hearsay_gen::frame::Link;
 use hearsay_gen::paper;
 use hearsay_gen::pcap::PcapWriter;
 use hearsay_gen::pcapng::PcapngWriter;
-use hearsay_gen::synth::{SynthConfig, write_pcap, write_pcapng};
+use hearsay_gen::synth::{SynthConfig, Transport, write_pcap, write_pcapng};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -73,6 +74,11 @@ struct SynthArgs {
     /// Share of exchanges answered NXDOMAIN.
     #[arg(long, default_value_t = 0.05)]
     nxdomain_share: f64,
+    /// How the exchanges travel: `udp`; `fragmented` (every response in IP fragments of 48
+    /// bytes of datagram); `tcp` (every exchange on a connection of its own). The same
+    /// exchanges in every case: `--packets` counts frames as if over UDP.
+    #[arg(long, default_value = "udp")]
+    transport: Transport,
     /// Tag every frame with this 802.1Q VLAN id.
     #[arg(long)]
     vlan: Option<u16>,
@@ -126,6 +132,7 @@ fn synth(args: SynthArgs) -> Result<(), Box<dyn Error>> {
         ipv6_share: args.ipv6_share,
         nxdomain_share: args.nxdomain_share,
         link,
+        transport: args.transport,
         ..SynthConfig::default()
     };
     let out = open(&args.output)?;
@@ -136,7 +143,8 @@ fn synth(args: SynthArgs) -> Result<(), Box<dyn Error>> {
     };
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "{} packets ({} queries, {} responses, {} NXDOMAIN, {} NODATA, {} over IPv6), \
+        "{} packets ({} queries, {} responses, {} NXDOMAIN, {} NODATA, {} over IPv6; \
+         {} fragments, {} TCP segments in {} connections), \
          {} distinct responses, {:.1} MB in {:.2} s: {:.2} M packets/s",
         stats.packets,
         stats.queries,
@@ -144,6 +152,9 @@ fn synth(args: SynthArgs) -> Result<(), Box<dyn Error>> {
         stats.nxdomain,
         stats.nodata,
         stats.ipv6_packets,
+        stats.fragments,
+        stats.tcp_segments,
+        stats.tcp_connections,
         stats.distinct_responses,
         stats.frame_bytes as f64 / 1e6,
         secs,

@@ -1,5 +1,6 @@
 //! Workload configuration.
 
+use super::transport::Transport;
 use crate::error::{Error, Result};
 use crate::frame::Link;
 
@@ -72,7 +73,9 @@ impl RecordMix {
 /// What [`super::Synth`] generates. Same configuration, same bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SynthConfig {
-    /// Number of frames (queries and responses; each exchange is two frames). Default 2 000 000.
+    /// Number of frames over UDP (queries and responses; each exchange is two frames).
+    /// Default 2 000 000. The workload has `packets / 2` exchanges (rounded up) whatever the
+    /// [`Self::transport`]; the fragmented and TCP transports carry them in more frames.
     pub packets: u64,
     /// Seed of every random choice.
     pub seed: u64,
@@ -101,6 +104,8 @@ pub struct SynthConfig {
     pub mix: RecordMix,
     /// Link layer of the frames, in the client → resolver direction. Default Ethernet.
     pub link: Link,
+    /// How the exchanges travel. Default [`Transport::Udp`].
+    pub transport: Transport,
 }
 
 impl Default for SynthConfig {
@@ -120,6 +125,7 @@ impl Default for SynthConfig {
             resolvers: 4,
             mix: RecordMix::default(),
             link: Link::ethernet(),
+            transport: Transport::Udp,
         }
     }
 }

@@ -10,10 +10,13 @@ use rand_chacha::ChaCha8Rng;
 use super::config::SynthConfig;
 use super::population::{Kind, MAX_VARIANTS, Population, stream};
 use super::responses;
+use super::scheduled::Scheduled;
+use super::tcp_session::{Ends, tcp_exchange};
+use super::transport::{FRAGMENT_PAYLOAD, Transport};
 use super::zipf::Zipf;
 use crate::dns::{mix_qname_case, question_end, set_id};
 use crate::error::{Error, Result};
-use crate::frame::{Link, udp_frame_into};
+use crate::frame::{Link, udp_fragment_frames, udp_frame_into};
 use crate::time::{Packet, Timestamp};
 
 /// Counts of what was generated so far.
@@ -21,22 +24,30 @@ use crate::time::{Packet, Timestamp};
 pub struct SynthStats {
     /// Frames emitted.
     pub packets: u64,
-    /// Query frames.
+    /// Queries sent (over UDP, one frame each).
     pub queries: u64,
-    /// Response frames.
+    /// Responses sent (over UDP, one frame each; fragmented, several; over TCP, inside a
+    /// connection's segments).
     pub responses: u64,
     /// Responses with RCODE NXDOMAIN.
     pub nxdomain: u64,
     /// NOERROR responses with an empty answer section.
     pub nodata: u64,
-    /// Frames over IPv6.
+    /// Frames over IPv6 (counted when built: a connection's or a fragment train's frames
+    /// all at once).
     pub ipv6_packets: u64,
-    /// Frames with a 0x20-mixed-case name.
+    /// DNS messages with a 0x20-mixed-case name.
     pub mixed_case_packets: u64,
     /// Bytes of all frames.
     pub frame_bytes: u64,
     /// Distinct responses built with hickory (cache misses).
     pub distinct_responses: u64,
+    /// IP fragments built ([`Transport::Fragmented`]).
+    pub fragments: u64,
+    /// TCP connections built ([`Transport::Tcp`]).
+    pub tcp_connections: u64,
+    /// TCP segments built, handshakes and closes included ([`Transport::Tcp`]).
+    pub tcp_segments: u64,
 }
 
 /// A built response and where its question ends.
@@ -89,16 +100,22 @@ pub struct Synth {
     cache: Vec<Option<Cached>>,
     nx_cache: Vec<Option<Cached>>,
     rng: ChaCha8Rng,
+    /// Draws of the fragmented and TCP transports only, so that `rng` (and with it every
+    /// exchange) is the same whatever the transport.
+    wire_rng: ChaCha8Rng,
     clients_v4: Vec<IpAddr>,
     clients_v6: Vec<IpAddr>,
     resolvers_v4: Vec<IpAddr>,
     resolvers_v6: Vec<IpAddr>,
     link_response: Link,
     pending: BinaryHeap<Reverse<Pending>>,
+    scheduled: Scheduled,
     exchanges: u64,
     started: u64,
     next_query_us: u64,
     scratch: Vec<u8>,
+    /// The response of a TCP exchange, built while `scratch` holds its query.
+    response_scratch: Vec<u8>,
     stats: SynthStats,
 }
 
@@ -160,6 +177,7 @@ impl Synth {
         cache.resize_with(pop.entries.len() * MAX_VARIANTS, || None);
         let mut nx_cache = Vec::new();
         nx_cache.resize_with(pop.nx.len(), || None);
+        let cfg_seed = cfg.seed;
         let mut s = Self {
             link_response: cfg.link.reversed(),
             exchanges: cfg.packets.div_ceil(2),
@@ -170,14 +188,17 @@ impl Synth {
             cache,
             nx_cache,
             rng,
+            wire_rng: stream(cfg_seed, 0, 0x7769_7265),
             clients_v4,
             clients_v6,
             resolvers_v4,
             resolvers_v6,
             pending: BinaryHeap::new(),
+            scheduled: Scheduled::default(),
             started: 0,
             next_query_us: 0,
             scratch: Vec::with_capacity(1024),
+            response_scratch: Vec::new(),
             stats: SynthStats::default(),
         };
         s.next_query_us = s.query_time(0);
@@ -242,21 +263,36 @@ impl Synth {
     }
 
     /// Writes the next frame into `out` (cleared first) and returns its time, or `None`
-    /// after the configured number of packets.
+    /// at the end of the workload.
     pub fn next_into(&mut self, out: &mut Vec<u8>) -> Result<Option<Timestamp>> {
-        if self.stats.packets >= self.cfg.packets {
+        // Over UDP the workload stops at exactly `packets` frames (an odd count leaves the
+        // last query unanswered); the other transports finish every exchange they start.
+        if self.cfg.transport == Transport::Udp && self.stats.packets >= self.cfg.packets {
             return Ok(None);
         }
-        let response_first = match self.pending.peek() {
-            Some(Reverse(p)) => self.started >= self.exchanges || p.due <= self.next_query_us,
-            None => false,
-        };
-        let t = if response_first {
+        let queries_left = self.started < self.exchanges;
+        let pending_due = self.pending.peek().map(|Reverse(p)| p.due);
+        // Ties go to frames already under way: scheduled ones, then responses, then a new
+        // query. Over UDP nothing is ever scheduled.
+        let scheduled_first = self.scheduled.next_due().is_some_and(|due| {
+            pending_due.is_none_or(|p| due <= p) && (!queries_left || due <= self.next_query_us)
+        });
+        let response_first =
+            pending_due.is_some_and(|due| !queries_left || due <= self.next_query_us);
+        let t = if scheduled_first {
+            match self.scheduled.pop() {
+                Some((due, frame)) => {
+                    *out = frame;
+                    due
+                }
+                None => return Ok(None),
+            }
+        } else if response_first {
             match self.pending.pop() {
                 Some(Reverse(p)) => self.emit_response(p, out)?,
                 None => return Ok(None),
             }
-        } else if self.started < self.exchanges {
+        } else if queries_left {
             self.emit_query(out)?
         } else {
             return Ok(None);
@@ -321,15 +357,22 @@ impl Synth {
             mix_qname_case(&mut scratch, case_bits);
             self.stats.mixed_case_packets += 1;
         }
-        let res = udp_frame_into(out, &self.cfg.link, p.client, p.server, id ^ port, &scratch);
+        let res = match self.cfg.transport {
+            Transport::Tcp => self.emit_connection(&p, t, &scratch, out),
+            Transport::Udp | Transport::Fragmented => {
+                udp_frame_into(out, &self.cfg.link, p.client, p.server, id ^ port, &scratch)
+            }
+        };
         self.scratch = scratch;
         res?;
 
-        if v6 {
-            self.stats.ipv6_packets += 1;
-        }
         self.stats.queries += 1;
-        self.pending.push(Reverse(p));
+        if self.cfg.transport != Transport::Tcp {
+            if v6 {
+                self.stats.ipv6_packets += 1;
+            }
+            self.pending.push(Reverse(p));
+        }
         self.started += 1;
         if self.started < self.exchanges {
             self.next_query_us = self.query_time(self.started);
@@ -337,28 +380,122 @@ impl Synth {
         Ok(t)
     }
 
+    /// The whole exchange `p` as a TCP connection opened at `t`: its first frame (the SYN)
+    /// into `out`, the others scheduled.
+    fn emit_connection(
+        &mut self,
+        p: &Pending,
+        t: u64,
+        query: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let mut response = std::mem::take(&mut self.response_scratch);
+        let built = self.response_into(p, &mut response);
+        let frames = built.and_then(|()| {
+            let ends = Ends {
+                link: &self.cfg.link,
+                back: &self.link_response,
+                client: p.client,
+                server: p.server,
+            };
+            tcp_exchange(&mut self.wire_rng, &ends, t, p.due - t, query, &response)
+        });
+        self.response_scratch = response;
+        let frames = frames?;
+        let n = frames.len() as u64;
+        let mut frames = frames.into_iter();
+        if let Some((_, first)) = frames.next() {
+            *out = first;
+        }
+        for (due, frame) in frames {
+            self.scheduled.push(due, frame);
+        }
+        self.stats.tcp_connections += 1;
+        self.stats.tcp_segments += n;
+        if p.server.is_ipv6() {
+            self.stats.ipv6_packets += n;
+        }
+        self.count_response(p);
+        Ok(())
+    }
+
     fn emit_response(&mut self, p: Pending, out: &mut Vec<u8>) -> Result<u64> {
         let mut scratch = std::mem::take(&mut self.scratch);
-        let cached = self.cached(p.slot)?;
-        scratch.clear();
-        scratch.extend_from_slice(&cached.bytes);
-        set_id(&mut scratch, p.id);
-        if p.case_bits != 0 {
-            mix_qname_case(&mut scratch, p.case_bits);
-            self.stats.mixed_case_packets += 1;
-        }
+        let built = self.response_into(&p, &mut scratch);
         let ip_id = p.id.rotate_left(3) ^ p.client.port();
-        let res = udp_frame_into(
-            out,
-            &self.link_response,
-            p.server,
-            p.client,
-            ip_id,
-            &scratch,
-        );
+        let res = built.and_then(|()| match self.cfg.transport {
+            Transport::Fragmented => self.fragment_response(&p, ip_id, &scratch, out),
+            Transport::Udp | Transport::Tcp => udp_frame_into(
+                out,
+                &self.link_response,
+                p.server,
+                p.client,
+                ip_id,
+                &scratch,
+            ),
+        });
         self.scratch = scratch;
         res?;
 
+        if p.server.is_ipv6() {
+            self.stats.ipv6_packets += 1;
+        }
+        self.count_response(&p);
+        Ok(p.due)
+    }
+
+    /// The response datagram of `p` as IP fragments of [`FRAGMENT_PAYLOAD`] bytes, back
+    /// to back at the response's time: the first into `out`, the others scheduled.
+    fn fragment_response(
+        &mut self,
+        p: &Pending,
+        ip_id: u16,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let header = if p.server.is_ipv4() { 20 } else { 48 };
+        // IPv4 uses the low 16 bits (the IP ID of the UDP workload); IPv6 gets 32 bits,
+        // made unique per exchange by its sequence number (truncation intended).
+        let ident = u32::from(p.seq as u16) << 16 | u32::from(ip_id);
+        let frames = udp_fragment_frames(
+            &self.link_response,
+            p.server,
+            p.client,
+            ident,
+            payload,
+            header + FRAGMENT_PAYLOAD,
+        )?;
+        let n = frames.len() as u64;
+        let mut frames = frames.into_iter();
+        if let Some(first) = frames.next() {
+            *out = first;
+        }
+        for frame in frames {
+            self.scheduled.push(p.due, frame);
+        }
+        self.stats.fragments += n;
+        if p.server.is_ipv6() {
+            // The first one is counted with the response.
+            self.stats.ipv6_packets += n.saturating_sub(1);
+        }
+        Ok(())
+    }
+
+    /// The response of `p` into `buf`: the cached message with the exchange's ID and
+    /// 0x20 case.
+    fn response_into(&mut self, p: &Pending, buf: &mut Vec<u8>) -> Result<()> {
+        let cached = self.cached(p.slot)?;
+        buf.clear();
+        buf.extend_from_slice(&cached.bytes);
+        set_id(buf, p.id);
+        if p.case_bits != 0 {
+            mix_qname_case(buf, p.case_bits);
+            self.stats.mixed_case_packets += 1;
+        }
+        Ok(())
+    }
+
+    fn count_response(&mut self, p: &Pending) {
         match p.slot {
             Slot::Nx(_) => self.stats.nxdomain += 1,
             Slot::Name(i) => {
@@ -367,11 +504,7 @@ impl Synth {
                 }
             }
         }
-        if p.server.is_ipv6() {
-            self.stats.ipv6_packets += 1;
-        }
         self.stats.responses += 1;
-        Ok(p.due)
     }
 }
 

@@ -284,7 +284,14 @@ async fn attach(link: Link, events: mpsc::Sender<Event>) {
         let _ = send.finish().await;
     });
     let reader_events = events.clone();
+    // The reader waits until the engine has been told of the link: its first bytes (the
+    // partner's Hello) queued ahead of the `Up` would be dropped as data of an unknown
+    // connection, and the session would wait for a Hello that never comes.
+    let (registered, go) = oneshot::channel::<()>();
     let reader = tokio::spawn(async move {
+        if go.await.is_err() {
+            return;
+        }
         let mut buf = vec![0u8; 64 << 10];
         while let Ok(Some(n)) = recv.recv(&mut buf).await {
             let bytes = buf[..n].to_vec();
@@ -308,6 +315,7 @@ async fn attach(link: Link, events: mpsc::Sender<Event>) {
             tasks,
         })
         .await;
+    let _ = registered.send(());
 }
 
 struct Conn {

@@ -119,6 +119,17 @@ impl Daemon {
         serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
     }
 
+    /// `hearsay status` as an operator reads it.
+    pub fn status_text(&self) -> String {
+        let out = Command::new(bin("hearsay"))
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .arg("status")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Polls the status until `ok` holds; panics after `timeout`.
     pub fn wait_for(
         &self,

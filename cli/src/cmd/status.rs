@@ -111,6 +111,30 @@ pub fn status(data_dir: &Path, args: StatusArgs) -> Result<()> {
             r["listen"].as_str().unwrap_or("?")
         );
     }
+    if let Some(a) = s.get("api").filter(|v| !v.is_null()) {
+        let st = &a["stats"];
+        println!(
+            "api        {}://{}: {} requests, {} queries ({} running), {} rows",
+            if a["tls"].as_bool() == Some(true) {
+                "https"
+            } else {
+                "http"
+            },
+            a["listen"].as_str().unwrap_or("?"),
+            n(&st["requests"]),
+            n(&st["queries"]),
+            n(&st["running"]),
+            n(&st["rows"]),
+        );
+        println!(
+            "           refused {} (limits), rejected {} (bad or unauthorised), cancelled {}, timed out {}, failed {}",
+            n(&st["refused"]),
+            n(&st["rejected"]),
+            n(&st["cancelled"]),
+            n(&st["timed_out"]),
+            n(&st["failed"]),
+        );
+    }
     Ok(())
 }
 

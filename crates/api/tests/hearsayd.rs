@@ -122,5 +122,11 @@ key = "{KEY}"
     assert_eq!(s["api"]["tls"], false);
     assert!(s["api"]["stats"]["queries"].as_u64().unwrap() >= 8, "{s}");
     assert_eq!(s["api"]["stats"]["failed"], 0);
+    let text = daemon.status_text();
+    let line = text.lines().find(|l| l.starts_with("api ")).unwrap_or("");
+    assert!(
+        line.contains(&format!("{server}: ")) && line.contains(" requests, "),
+        "{text}"
+    );
     daemon.terminate();
 }

@@ -2,7 +2,8 @@
 //!
 //! ```sh
 //! cargo run --release -p simulations -- --seed 42                      # one run, replayed exactly
-//! cargo run --release -p simulations -- --scenario line50 --seed 1 --baseline
+//! cargo run --release -p simulations -- --scenario line50 --seed 1     # 50 nodes, 200k records
+//! cargo run --release -p simulations -- --seed 853 --trace cert14      # every frame of a node
 //! cargo run --release -p simulations -- --seeds 0..1000 --jobs 2       # a sweep and its table
 //! ```
 

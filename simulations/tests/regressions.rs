@@ -35,12 +35,12 @@ fn seed_5_policy_documents_do_not_circulate_forever() {
     );
 }
 
-/// Seed 28 of `federation` failed when the engine was changed to send a reconnecting
-/// peer its backlog at once, even when that backlog was a single update (live push lets
-/// one update wait `push_interval` for more): cert3 went quiet missing 239 of cert11's
-/// entries and holding 31 stale ones, so a Complete marker had reached it ahead of
-/// entries it covered. The change was reverted; the latent, timing-dependent cause is
-/// not found yet. This seed must keep passing with whatever the engine does.
+/// Seed 28 of `federation` failed when the engine was first changed to send a
+/// reconnecting peer its backlog at once, even when that backlog was a single update
+/// (live push lets one update wait `push_interval` for more): the run ended with cert3
+/// missing 239 of cert11's entries. The cause was the stall of seed 853 (below): entries
+/// still due, no timer set, and the simulator took the federation for quiet. With that
+/// fixed the change is in, and this seed passes.
 #[test]
 fn seed_28_no_completion_marker_overtakes_its_entries() {
     assert_passes(&run("federation", 28));

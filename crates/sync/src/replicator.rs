@@ -753,7 +753,8 @@ impl<R: Replica> Replicator<R> {
             .collect();
         // Origins with something unsent: updates past the last marker, or log lines
         // that may lie past the cursor. Each waits a little before it goes: a fresh
-        // update for more to push together (not when far behind); an origin the peer
+        // update for more to push together (not when far behind, nor the backlog the
+        // peer's Hello revealed: a catch-up starts in the first reply); an origin the peer
         // also gets directly from its origin, long enough for that copy to arrive first.
         let relay_delay = self.config.relay_delay;
         let mut due: Vec<(String, u64)> = Vec::new();

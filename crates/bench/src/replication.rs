@@ -35,6 +35,9 @@ pub struct Args {
     /// Only the snapshot bootstrap (and its engine-only baseline).
     #[arg(long)]
     snapshot_only: bool,
+    /// Only the snapshot bootstrap on the sync engines alone (no QUIC run): for profiling.
+    #[arg(long)]
+    engine_only: bool,
 }
 
 const A: &str = "bench-a";
@@ -156,6 +159,9 @@ pub fn run(args: Args) -> Result<()> {
             records as f64 / secs
         );
         engine.push(records as f64 / secs);
+        if args.engine_only {
+            continue;
+        }
         let tmp = tempfile::tempdir()?;
         let (a, b) = configs(tmp.path(), &source)?;
         let r = rt.block_on(async {
@@ -182,6 +188,13 @@ pub fn run(args: Args) -> Result<()> {
 
     let m = median;
     let engine_rate = m(engine.clone());
+    if args.engine_only {
+        println!(
+            "snapshot median of {} runs: {engine_rate:.0} records/s engine alone",
+            args.runs
+        );
+        return Ok(());
+    }
     let snap_rate = m(snap.iter().map(|s| s.0).collect());
     println!(
         "snapshot median of {} runs: {snap_rate:.0} records/s over QUIC, {engine_rate:.0} records/s engine alone (QUIC / engine {:.2})",

@@ -165,6 +165,15 @@ pub mod meta {
     pub const COUNT_PREFIX: &[u8] = b"count/";
     /// Prefix of other components' named state: `state/<name>` → bytes.
     pub const STATE_PREFIX: &[u8] = b"state/";
+    /// Set while a bulk write is between its first table and its last batch.
+    pub const BULK_PENDING: &[u8] = b"bulk-pending";
+
+    /// The counter key of a record type.
+    pub fn count_key(rrtype: u16) -> Vec<u8> {
+        let mut k = COUNT_PREFIX.to_vec();
+        k.extend_from_slice(&rrtype.to_be_bytes());
+        k
+    }
 
     /// `prefix | id`.
     pub fn with_id(prefix: &[u8], id: u32) -> Vec<u8> {

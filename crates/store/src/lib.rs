@@ -18,7 +18,9 @@
 //!
 //! Every write ([`Store::apply_local`], [`Store::apply_remote`]) is one atomic batch
 //! across the keyspaces: a crash loses at most what was not yet written, never half a
-//! batch, and replaying input is harmless because merging is idempotent. The API is
+//! batch, and replaying input is harmless because merging is idempotent. The one
+//! exception, [`Store::apply_bulk`] for snapshots, writes whole tables and is ordered so
+//! that a crash in the middle leaves only rows every reader skips (see its module). The API is
 //! blocking (fjall is); async callers must use a dedicated thread or `spawn_blocking`.
 //!
 //! ```
@@ -35,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod bulk;
 mod error;
 pub mod keys;
 mod open;
@@ -50,6 +53,7 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 use fjall::{Database, Keyspace};
 use hearsay_record::OriginId;
 
+pub use bulk::BULK_MIN_ENTRIES;
 pub use error::{Result, StoreError};
 pub use origins::{Origins, validate_origin_name};
 pub use read::{IndexIter, LogIter, RecordIter, View};

@@ -65,7 +65,8 @@ impl Store {
             writer: Mutex::new(WriterState::default()),
         };
         store.local = store.load_or_create_local()?;
-        let state = store.load_writer_state()?;
+        let mut state = store.load_writer_state()?;
+        store.recount_after_bulk(&mut state)?;
         *store.lock_writer() = state;
         tracing::debug!(path = %dir.display(), origin = %store.local_origin_name(), "store opened");
         Ok(store)

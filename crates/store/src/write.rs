@@ -34,16 +34,41 @@ pub struct RemoteEntry {
     pub entry: Entry,
 }
 
+/// What a new record adds besides itself: its `rdata` index keys, its owner name in
+/// forward (wire) order for the `names` keyspace, and its type for the counters.
+pub(crate) struct Companions {
+    pub index_keys: Vec<Vec<u8>>,
+    pub name: Option<Vec<u8>>,
+    pub rrtype: Option<u16>,
+}
+
+impl Companions {
+    pub fn of(key: &[u8]) -> Self {
+        let parts = KeyParts::split(key).ok();
+        Companions {
+            index_keys: index_keys(key),
+            name: parts
+                .as_ref()
+                .and_then(|p| hearsay_record::Name::from_reversed(p.reversed_name).ok())
+                .map(|(name, _)| name.as_wire().to_vec()),
+            rrtype: parts.map(|p| p.rrtype.0),
+        }
+    }
+}
+
+/// A log line to move: (origin, the seq it was at if any, its new seq).
+pub(crate) type Relog = (OriginId, Option<u64>, u64);
+
 /// Accumulates one batch and the meta changes it implies.
-struct Batch<'s> {
+pub(crate) struct Batch<'s> {
     store: &'s Store,
     batch: OwnedWriteBatch,
-    report: ApplyReport,
-    new_per_type: HashMap<u16, u64>,
+    pub report: ApplyReport,
+    pub new_per_type: HashMap<u16, u64>,
 }
 
 impl<'s> Batch<'s> {
-    fn new(store: &'s Store) -> Self {
+    pub fn new(store: &'s Store) -> Self {
         Batch {
             store,
             batch: store.db.batch(),
@@ -52,7 +77,7 @@ impl<'s> Batch<'s> {
         }
     }
 
-    fn load(&self, key: &[u8]) -> Result<Option<RecordValue>> {
+    pub fn load(&self, key: &[u8]) -> Result<Option<RecordValue>> {
         let Some(bytes) = self
             .store
             .records
@@ -67,29 +92,28 @@ impl<'s> Batch<'s> {
     }
 
     /// Writes a changed value; a new record also gets its index entries.
-    fn put(&mut self, key: &[u8], value: &RecordValue, is_new: bool) {
+    pub fn put(&mut self, key: &[u8], value: &RecordValue, is_new: bool) {
         self.batch
             .insert(&self.store.records, key, value.to_bytes());
         self.report.changed += 1;
         if is_new {
             self.report.new_records += 1;
-            for ik in index_keys(key) {
+            let rows = Companions::of(key);
+            for ik in rows.index_keys {
                 self.batch.insert(&self.store.rdata, ik, []);
             }
-            if let Ok(parts) = KeyParts::split(key)
-                && let Ok((name, _)) = hearsay_record::Name::from_reversed(parts.reversed_name)
-            {
+            if let Some(name) = rows.name {
                 // Repeated for every record of a name; the LSM keeps one.
-                self.batch.insert(&self.store.names, name.as_wire(), []);
+                self.batch.insert(&self.store.names, name, []);
             }
-            if let Ok(parts) = KeyParts::split(key) {
-                *self.new_per_type.entry(parts.rrtype.0).or_default() += 1;
+            if let Some(t) = rows.rrtype {
+                *self.new_per_type.entry(t).or_default() += 1;
             }
         }
     }
 
     /// Points the log at the record for `(origin, seq)`, removing the superseded line.
-    fn relog(&mut self, key: &[u8], origin: OriginId, old_seq: Option<u64>, new_seq: u64) {
+    pub fn relog(&mut self, key: &[u8], origin: OriginId, old_seq: Option<u64>, new_seq: u64) {
         if let Some(old) = old_seq {
             if old == new_seq {
                 return;
@@ -101,8 +125,13 @@ impl<'s> Batch<'s> {
             .insert(&self.store.log, log_key(origin, new_seq, key), []);
     }
 
+    /// Deletes a `meta` key in this batch.
+    pub fn remove_meta(&mut self, key: &[u8]) {
+        self.batch.remove(&self.store.meta, key);
+    }
+
     /// Adds the meta updates and commits; then updates the cached writer state.
-    fn commit(
+    pub(crate) fn commit(
         mut self,
         state: &mut WriterState,
         vv_updates: HashMap<OriginId, u64>,
@@ -110,9 +139,8 @@ impl<'s> Batch<'s> {
         let mut counts = Vec::with_capacity(self.new_per_type.len());
         for (t, n) in &self.new_per_type {
             let total = state.counts.get(t).copied().unwrap_or(0) + n;
-            let mut k = meta::COUNT_PREFIX.to_vec();
-            k.extend_from_slice(&t.to_be_bytes());
-            self.batch.insert(&self.store.meta, k, total.to_be_bytes());
+            self.batch
+                .insert(&self.store.meta, meta::count_key(*t), total.to_be_bytes());
             counts.push((*t, total));
         }
         for (origin, seq) in &vv_updates {
@@ -129,7 +157,58 @@ impl<'s> Batch<'s> {
     }
 }
 
+/// Sorts entries by record key, then origin: one record's entries become a run.
+pub(crate) fn sort_entries(entries: &mut [RemoteEntry]) {
+    let order = |a: &RemoteEntry, b: &RemoteEntry| a.key.cmp(&b.key).then(a.origin.cmp(&b.origin));
+    if !entries.is_sorted_by(|a, b| order(a, b).is_le()) {
+        entries.sort_unstable_by(order);
+    }
+}
+
 impl Store {
+    /// Merges one record's received entries (`group`, all of one key) into its value.
+    /// Returns whether the value changed; counts duplicates and the lowest changed seq
+    /// per origin in `report`, and leaves in `relogs` the log lines to move.
+    pub(crate) fn merge_group(
+        &self,
+        value: &mut RecordValue,
+        group: &[RemoteEntry],
+        state: &WriterState,
+        vv: &mut HashMap<OriginId, u64>,
+        report: &mut ApplyReport,
+        relogs: &mut Vec<Relog>,
+    ) -> bool {
+        let mut changed = false;
+        for RemoteEntry { origin, entry, .. } in group {
+            let old_seq = value.get(*origin).map(|e| e.seq);
+            if !value.merge_entry(*origin, entry) {
+                report.duplicates += 1;
+                continue;
+            }
+            changed = true;
+            match report.lowest_changed.iter_mut().find(|(o, _)| o == origin) {
+                Some((_, s)) => *s = (*s).min(entry.seq),
+                None => report.lowest_changed.push((*origin, entry.seq)),
+            }
+            if old_seq.is_none_or(|old| entry.seq > old) {
+                relogs.push((*origin, old_seq, entry.seq));
+            }
+            // Our own entries coming back with a higher seq than we remember mean this
+            // store lost updates it had once replicated: never reuse a seq.
+            if *origin == self.local {
+                let mine = vv
+                    .get(origin)
+                    .or(state.vv.get(origin))
+                    .copied()
+                    .unwrap_or(0);
+                if entry.seq > mine {
+                    vv.insert(*origin, entry.seq);
+                }
+            }
+        }
+        changed
+    }
+
     /// The local origin's own observations: folds each record's sightings into its
     /// entry (counts add up), as one update of the local origin (one new sequence
     /// number for all of them), in one atomic batch.
@@ -207,50 +286,26 @@ impl Store {
         mut entries: Vec<RemoteEntry>,
         complete: &[(OriginId, u64)],
     ) -> Result<ApplyReport> {
-        entries.sort_unstable_by(|a, b| a.key.cmp(&b.key).then(a.origin.cmp(&b.origin)));
+        sort_entries(&mut entries);
         let mut state = self.lock_writer();
         let mut batch = Batch::new(self);
         let mut vv: HashMap<OriginId, u64> = HashMap::new();
-        let mut i = 0;
-        while i < entries.len() {
-            let key = &entries[i].key;
+        let mut relogs = Vec::new();
+        for group in entries.chunk_by(|a, b| a.key == b.key) {
+            let key = &group[0].key;
             let existing = batch.load(key)?;
             let is_new = existing.is_none();
             let mut value = existing.unwrap_or_default();
-            let mut changed = false;
-            while i < entries.len() && entries[i].key == *key {
-                let RemoteEntry { origin, entry, .. } = &entries[i];
-                let old_seq = value.get(*origin).map(|e| e.seq);
-                if value.merge_entry(*origin, entry) {
-                    changed = true;
-                    match batch
-                        .report
-                        .lowest_changed
-                        .iter_mut()
-                        .find(|(o, _)| o == origin)
-                    {
-                        Some((_, s)) => *s = (*s).min(entry.seq),
-                        None => batch.report.lowest_changed.push((*origin, entry.seq)),
-                    }
-                    if old_seq.is_none_or(|old| entry.seq > old) {
-                        batch.relog(key, *origin, old_seq, entry.seq);
-                    }
-                    // Our own entries coming back with a higher seq than we remember mean
-                    // this store lost updates it had once replicated: never reuse a seq.
-                    if *origin == self.local {
-                        let mine = vv
-                            .get(origin)
-                            .or(state.vv.get(origin))
-                            .copied()
-                            .unwrap_or(0);
-                        if entry.seq > mine {
-                            vv.insert(*origin, entry.seq);
-                        }
-                    }
-                } else {
-                    batch.report.duplicates += 1;
-                }
-                i += 1;
+            let changed = self.merge_group(
+                &mut value,
+                group,
+                &state,
+                &mut vv,
+                &mut batch.report,
+                &mut relogs,
+            );
+            for (origin, old, new) in relogs.drain(..) {
+                batch.relog(key, origin, old, new);
             }
             if changed {
                 batch.put(key, &value, is_new);

@@ -3,7 +3,7 @@
 //! simulator.
 
 use hearsay_record::Entry;
-use hearsay_store::{RemoteEntry, Store};
+use hearsay_store::{ApplyReport, RemoteEntry, Store};
 
 use crate::batch::WireEntry;
 use crate::message::Vector;
@@ -84,6 +84,12 @@ pub trait Replica {
         entries: Vec<WireEntry>,
         complete: &[(String, u64)],
     ) -> Result<Applied, ReplicaError>;
+    /// Merges a large batch of a snapshot's entries (its frames' batches, in key order),
+    /// as `apply` with no markers does. A store may write it faster than `apply` could,
+    /// e.g. as whole tables.
+    fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
+        self.apply(batches.into_iter().flatten().collect(), &[])
+    }
     /// A named piece of protocol state (progress, policy documents).
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError>;
     /// Stores (or with `None` deletes) a named piece of protocol state.
@@ -163,30 +169,18 @@ impl Replica for Store {
         entries: Vec<WireEntry>,
         complete: &[(String, u64)],
     ) -> Result<Applied, ReplicaError> {
-        let mut remote = Vec::with_capacity(entries.len());
-        for e in entries {
-            remote.push(RemoteEntry {
-                key: e.key,
-                origin: self.origin_id(&e.origin)?,
-                entry: e.entry,
-            });
-        }
+        let remote = remote_entries(self, entries.len(), entries)?;
         let mut markers = Vec::with_capacity(complete.len());
         for (origin, seq) in complete {
             markers.push((self.origin_id(origin)?, *seq));
         }
-        let r = self.apply_remote(remote, &markers)?;
-        let lowest_changed = r
-            .lowest_changed
-            .iter()
-            .filter_map(|(id, seq)| Some((self.origin_name(*id)?, *seq)))
-            .collect();
-        Ok(Applied {
-            changed: r.changed,
-            new_records: r.new_records,
-            duplicates: r.duplicates,
-            lowest_changed,
-        })
+        Ok(applied(self, self.apply_remote(remote, &markers)?))
+    }
+
+    fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
+        let n = batches.iter().map(Vec::len).sum();
+        let remote = remote_entries(self, n, batches.into_iter().flatten())?;
+        Ok(applied(self, self.apply_bulk(remote)?))
     }
 
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
@@ -195,6 +189,47 @@ impl Replica for Store {
 
     fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<(), ReplicaError> {
         Ok(Store::set_state(self, name, value)?)
+    }
+}
+
+/// `n` entries with origin ids of this store (registering new origins).
+fn remote_entries(
+    store: &Store,
+    n: usize,
+    entries: impl IntoIterator<Item = WireEntry>,
+) -> Result<Vec<RemoteEntry>, ReplicaError> {
+    let mut remote = Vec::with_capacity(n);
+    // A snapshot's entries come in runs of few origins: look each name up once per run.
+    let mut last: Option<(String, hearsay_record::OriginId)> = None;
+    for e in entries {
+        let origin = match &last {
+            Some((name, id)) if *name == e.origin => *id,
+            _ => {
+                let id = store.origin_id(&e.origin)?;
+                last = Some((e.origin, id));
+                id
+            }
+        };
+        remote.push(RemoteEntry {
+            key: e.key,
+            origin,
+            entry: e.entry,
+        });
+    }
+    Ok(remote)
+}
+
+/// A store's report in the protocol's terms (origins by name).
+fn applied(store: &Store, r: ApplyReport) -> Applied {
+    Applied {
+        changed: r.changed,
+        new_records: r.new_records,
+        duplicates: r.duplicates,
+        lowest_changed: r
+            .lowest_changed
+            .iter()
+            .filter_map(|(id, seq)| Some((store.origin_name(*id)?, *seq)))
+            .collect(),
     }
 }
 
@@ -231,6 +266,9 @@ impl<T: Replica + ?Sized> Replica for std::sync::Arc<T> {
         complete: &[(String, u64)],
     ) -> Result<Applied, ReplicaError> {
         (**self).apply(entries, complete)
+    }
+    fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
+        (**self).apply_snapshot(batches)
     }
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
         (**self).state(name)

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::batch::{self, WireEntry};
 use crate::message::{Message, Resume, Vector};
 use crate::policy::{PeerPolicy, Restrictions, Rules, key_within};
-use crate::replica::{LogCursor, Replica};
+use crate::replica::{Applied, LogCursor, Replica};
 use crate::session::{InSnapshot, OutCursor, Phase, Session, SessionStats};
 use crate::{ProtocolError, SyncError};
 
@@ -44,6 +44,11 @@ pub struct SyncConfig {
     pub batch_entries: usize,
     /// Records per snapshot batch.
     pub snapshot_records: usize,
+    /// Bytes of received snapshot entries held before they are written at once (a
+    /// store writes such a batch as whole tables, see [`Replica::apply_snapshot`]).
+    /// Entries held are written when the connection closes; a crash loses them, and the
+    /// stream resumes after the last entries written.
+    pub snapshot_apply_bytes: usize,
     /// How long new data may wait to be pushed with more (live push batching).
     pub push_interval: Duration,
     /// How long a relay holds back an origin's updates from a peer that is also a
@@ -67,6 +72,7 @@ impl SyncConfig {
             peers,
             batch_entries: 4096,
             snapshot_records: 4096,
+            snapshot_apply_bytes: 32 << 20,
             push_interval: Duration::from_millis(50),
             relay_delay: Duration::from_millis(500),
             max_snapshots: 2,
@@ -248,6 +254,10 @@ impl<R: Replica> Replicator<R> {
 
     /// The connection is gone.
     pub fn close(&mut self, conn: ConnId) {
+        // What this peer sent is valid whatever ended the connection: keep it.
+        if let Err(e) = self.write_snapshot(conn) {
+            tracing::warn!(conn, error = %e, "could not write the snapshot entries received");
+        }
         self.snapshot_slots.remove(&conn);
         if let Some(s) = self.sessions.remove(&conn) {
             tracing::info!(peer = %s.peer.name, conn, "replication session closed");
@@ -364,7 +374,7 @@ impl<R: Replica> Replicator<R> {
                         ProtocolError::Unexpected("snapshot records outside a snapshot").into(),
                     );
                 };
-                let after = snap.after.clone();
+                let after = snap.received.clone().or_else(|| snap.after.clone());
                 let entries = self.accept_batch(conn, &peer, &batch)?;
                 // Strictly increasing keys, all after what came before.
                 let mut last = after;
@@ -376,13 +386,23 @@ impl<R: Replica> Replicator<R> {
                 }
                 let s = session_mut(&mut self.sessions, conn)?;
                 s.stats.snapshot_records_in += entries.len() as u64;
-                if let (Some(snap), Some(k)) = (s.in_snapshot.as_mut(), last) {
-                    snap.after = Some(k);
+                let Some(snap) = s.in_snapshot.as_mut() else {
+                    return Ok(());
+                };
+                if last.is_some() {
+                    snap.received = last;
                 }
-                self.apply(conn, entries, &[])?;
-                self.persist_in_snapshot(conn)?;
+                snap.pending_bytes += entries
+                    .iter()
+                    .map(|e| e.key.len() + e.origin.len() + std::mem::size_of::<WireEntry>())
+                    .sum::<usize>();
+                snap.pending.push(entries);
+                if snap.pending_bytes >= self.config.snapshot_apply_bytes {
+                    self.write_snapshot(conn)?;
+                }
             }
             Message::SnapshotEnd => {
+                self.write_snapshot(conn)?;
                 let s = session_mut(&mut self.sessions, conn)?;
                 let Some(snap) = s.in_snapshot.take().filter(|s| s.begun) else {
                     return Err(ProtocolError::Unexpected("snapshot end outside a snapshot").into());
@@ -465,6 +485,39 @@ impl<R: Replica> Replicator<R> {
             return Ok(());
         }
         let applied = self.replica.apply(entries, complete)?;
+        self.applied(conn, applied);
+        Ok(())
+    }
+
+    /// Writes the snapshot entries held for `conn` and moves its resume point past them.
+    fn write_snapshot(&mut self, conn: ConnId) -> Result<(), SyncError> {
+        let Some(snap) = self
+            .sessions
+            .get_mut(&conn)
+            .and_then(|s| s.in_snapshot.as_mut())
+        else {
+            return Ok(());
+        };
+        if snap.pending.is_empty() {
+            return Ok(());
+        }
+        let entries = std::mem::take(&mut snap.pending);
+        snap.pending_bytes = 0;
+        let received = snap.received.clone();
+        let applied = self.replica.apply_snapshot(entries)?;
+        self.applied(conn, applied);
+        if let Some(snap) = self
+            .sessions
+            .get_mut(&conn)
+            .and_then(|s| s.in_snapshot.as_mut())
+        {
+            snap.after = received;
+        }
+        self.persist_in_snapshot(conn)
+    }
+
+    /// Accounts for an apply: counters, and rewinds of the log readers it concerns.
+    fn applied(&mut self, conn: ConnId, applied: Applied) {
         self.stats.entries_applied += applied.changed;
         if let Some(s) = self.sessions.get_mut(&conn) {
             s.stats.duplicates_in += applied.duplicates;
@@ -488,7 +541,6 @@ impl<R: Replica> Replicator<R> {
                 }
             }
         }
-        Ok(())
     }
 
     /// "origin complete to seq" from `conn`'s peer.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::WireEntry;
 use crate::message::{FrameReader, Message, Vector};
 use crate::policy::PeerPolicy;
 use crate::replica::LogCursor;
@@ -88,13 +89,23 @@ impl OutCursor {
 /// A snapshot being received (persisted so that it can resume).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct InSnapshot {
-    /// Last key received.
+    /// Last key written to the replica: where the stream resumes.
     pub after: Option<Vec<u8>>,
     /// The lowest vector announced by the sender over the stream's parts.
     pub vector: Vector,
     /// A SnapshotBegin has been seen in this connection.
     #[serde(skip)]
     pub begun: bool,
+    /// Last key received (`after` or beyond).
+    #[serde(skip)]
+    pub received: Option<Vec<u8>>,
+    /// Entries received and not yet written, batch by batch: they are written in large
+    /// batches, which a store writes as whole tables.
+    #[serde(skip)]
+    pub pending: Vec<Vec<WireEntry>>,
+    /// About the memory `pending` takes.
+    #[serde(skip)]
+    pub pending_bytes: usize,
 }
 
 /// A connection's session.

@@ -287,12 +287,14 @@ fn an_empty_node_bootstraps_by_snapshot_and_can_resume_it() {
             net.nodes[0].handle(c, &f, net.now).unwrap();
         }
     }
+    // Received entries are held for one large write, or until the connection closes.
+    assert!(net.records(1).is_empty());
+    net.disconnect(c);
     let partial = net.records(1).len();
     assert!(
         partial > 0 && partial < 20_000,
         "partial snapshot: {partial}"
     );
-    net.disconnect(c);
     net.connect(0, 1);
     net.pump();
     assert_eq!(net.records(0), net.records(1));
@@ -431,4 +433,76 @@ fn one_poll_sends_the_news_however_many_origins_are_up_to_date() {
     let sent = exchange(&mut net, 0, 1, c);
     assert_eq!(sent, vec!["z".to_owned()], "the news goes in one poll");
     assert_eq!(net.records(0), net.records(1));
+}
+
+#[test]
+fn a_crash_loses_only_the_snapshot_entries_not_yet_written_and_they_come_again() {
+    use std::sync::Arc;
+    let a_replica = MemReplica::new("a");
+    let records: Vec<(Vec<u8>, Sighting)> = (0..20_000u32)
+        .map(|i| {
+            (
+                key(&format!("h{i}.example"), (i % 250) as u8),
+                sight(u64::from(i)),
+            )
+        })
+        .collect();
+    a_replica.observe(&records);
+    let mut a = Replicator::new(a_replica, SyncConfig::new(open(&["b"]))).unwrap();
+    let b_replica = Arc::new(MemReplica::new("b"));
+    let mut config = SyncConfig::new(open(&["a"]));
+    // Written every few batches.
+    config.snapshot_apply_bytes = 1_000_000;
+    let mut b = Replicator::new(b_replica.clone(), config.clone()).unwrap();
+    let now = Duration::ZERO;
+    let (c1, c2) = (1, 2);
+    a.open(c1, "b", now).unwrap();
+    b.open(c1, "a", now).unwrap();
+    let mut received = 0;
+    for _ in 0..200 {
+        if let Some(f) = a.poll_transmit(c1, now).unwrap() {
+            b.handle(c1, &f, now).unwrap();
+        }
+        if let Some(f) = b.poll_transmit(c1, now).unwrap() {
+            a.handle(c1, &f, now).unwrap();
+        }
+        received = b.peers(now)[0].stats.snapshot_records_in;
+        let written = b_replica.dump().len() as u64;
+        if written > 0 && received > written && received < 20_000 {
+            break;
+        }
+    }
+    let written = b_replica.dump().len() as u64;
+    assert!(
+        written > 0 && written < received && received < 20_000,
+        "written {written}, received {received}"
+    );
+    // b crashes: its engine is gone without a close; its replica keeps what was written.
+    drop(b);
+    a.close(c1);
+    let mut b = Replicator::new(b_replica.clone(), config).unwrap();
+    a.open(c2, "b", now).unwrap();
+    b.open(c2, "a", now).unwrap();
+    for _ in 0..1000 {
+        let mut moved = false;
+        while let Some(f) = a.poll_transmit(c2, now).unwrap() {
+            b.handle(c2, &f, now).unwrap();
+            moved = true;
+        }
+        while let Some(f) = b.poll_transmit(c2, now).unwrap() {
+            a.handle(c2, &f, now).unwrap();
+            moved = true;
+        }
+        if !moved {
+            break;
+        }
+    }
+    assert_eq!(b_replica.dump().len(), 20_000);
+    let again = b.peers(now)[0].stats.snapshot_records_in;
+    assert_eq!(
+        again + written,
+        20_000,
+        "the stream resumed after the last entries written, not the last received"
+    );
+    assert_eq!(b_replica.vector().get("a"), Some(&1));
 }

@@ -1,0 +1,395 @@
+//! Bulk merging of a large batch of received entries (a snapshot's): the records new to
+//! this store are written straight into new tables with fjall's ingestion, past the
+//! journal and the memtables; records it already holds are merged as
+//! [`Store::apply_remote`] merges them.
+//!
+//! A memtable insert into a large skiplist, its journal line and its later flush cost
+//! several times what writing the same rows in key order into a table costs, and a
+//! snapshot brings millions of new records at once. The result is the same as
+//! `apply_remote`'s: the same rows in `records`, `rdata`, `names` and `log`, the same
+//! counters and report.
+//!
+//! Ingestion is atomic per keyspace, not across them, so the order is chosen for
+//! crashes: the `log`, `rdata` and `names` rows go first (rows pointing at a record not
+//! yet written are skipped by every reader, and rewritten identically when the batch is
+//! received again), then `records`, then one batch with the counters and any merges of
+//! existing records. A durable marker in `meta` is set before the first table and
+//! cleared by that last batch; a store opened with the marker set recounts its records.
+
+use std::collections::HashMap;
+
+use fjall::Keyspace;
+use hearsay_record::{KeyParts, OriginId};
+
+use crate::keys::{log_key, meta};
+use crate::write::{Batch, Companions, sort_entries};
+use crate::{ApplyReport, RemoteEntry, Result, Store, WriterState};
+
+/// Below this many entries the bulk path would write many tiny tables: such batches go
+/// through [`Store::apply_remote`].
+pub const BULK_MIN_ENTRIES: usize = 4096;
+
+/// Rows of new records, gathered for ingestion.
+#[derive(Default)]
+struct NewRows {
+    records: Vec<(Vec<u8>, Vec<u8>)>,
+    rdata: Vec<Vec<u8>>,
+    names: Vec<Vec<u8>>,
+    log: Vec<Vec<u8>>,
+}
+
+impl Store {
+    /// Merges `entries` like [`Store::apply_remote`] without markers, writing the records
+    /// new to this store as new tables (see the module doc). Meant for large batches in
+    /// key order, as a snapshot delivers them; any order is accepted.
+    pub fn apply_bulk(&self, mut entries: Vec<RemoteEntry>) -> Result<ApplyReport> {
+        if entries.len() < BULK_MIN_ENTRIES {
+            return self.apply_remote(entries, &[]);
+        }
+        sort_entries(&mut entries);
+        let mut state = self.lock_writer();
+        let mut batch = Batch::new(self);
+        let mut vv: HashMap<OriginId, u64> = HashMap::new();
+        let mut rows = NewRows::default();
+        let mut relogs = Vec::new();
+        for group in entries.chunk_by(|a, b| a.key == b.key) {
+            let key = &group[0].key;
+            let existing = batch.load(key)?;
+            let is_new = existing.is_none();
+            let mut value = existing.unwrap_or_default();
+            let changed = self.merge_group(
+                &mut value,
+                group,
+                &state,
+                &mut vv,
+                &mut batch.report,
+                &mut relogs,
+            );
+            if !changed {
+                relogs.clear();
+                continue;
+            }
+            if !is_new {
+                for (origin, old, new) in relogs.drain(..) {
+                    batch.relog(key, origin, old, new);
+                }
+                batch.put(key, &value, false);
+                continue;
+            }
+            relogs.clear();
+            // A new record: one log line per origin, at the seq it ends with.
+            for (origin, entry) in value.entries() {
+                rows.log.push(log_key(*origin, entry.seq, key));
+            }
+            let c = Companions::of(key);
+            rows.rdata.extend(c.index_keys);
+            // Records come in owner order: most names repeat the one before.
+            if let Some(name) = c.name
+                && rows.names.last() != Some(&name)
+            {
+                rows.names.push(name);
+            }
+            if let Some(t) = c.rrtype {
+                *batch.new_per_type.entry(t).or_default() += 1;
+            }
+            batch.report.changed += 1;
+            batch.report.new_records += 1;
+            rows.records.push((key.clone(), value.to_bytes()));
+        }
+        if !rows.records.is_empty() {
+            self.ingest_new(rows)?;
+        }
+        self.finish_bulk(batch, &mut state, vv)
+    }
+
+    /// Writes the rows of new records as tables, in the order the module doc explains.
+    fn ingest_new(&self, rows: NewRows) -> Result<()> {
+        self.meta
+            .insert(meta::BULK_PENDING, [])
+            .map_err(|e| self.engine(e))?;
+        self.persist()?;
+        self.ingest_keys(&self.log, rows.log)?;
+        self.ingest_keys(&self.rdata, rows.rdata)?;
+        self.ingest_keys(&self.names, rows.names)?;
+        // Already in key order, one row per key: records were grouped by key.
+        let mut ingestion = self.records.start_ingestion().map_err(|e| self.engine(e))?;
+        for (k, v) in rows.records {
+            ingestion.write(k, v).map_err(|e| self.engine(e))?;
+        }
+        ingestion.finish().map_err(|e| self.engine(e))
+    }
+
+    /// Ingests empty-valued rows (sorted and deduplicated here: ingestion demands strictly
+    /// increasing keys).
+    fn ingest_keys(&self, ks: &Keyspace, keys: Vec<Vec<u8>>) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut ingestion = ks.start_ingestion().map_err(|e| self.engine(e))?;
+        let mut last: Option<&[u8]> = None;
+        let sorted = sorted_keys(keys);
+        for (_, k) in &sorted {
+            if last != Some(k.as_slice()) {
+                ingestion
+                    .write(k.as_slice(), [])
+                    .map_err(|e| self.engine(e))?;
+                last = Some(k);
+            }
+        }
+        ingestion.finish().map_err(|e| self.engine(e))
+    }
+
+    /// The last batch of a bulk apply: merges of existing records, the counters, the
+    /// version vector, and the cleared marker.
+    fn finish_bulk(
+        &self,
+        mut batch: Batch<'_>,
+        state: &mut WriterState,
+        vv: HashMap<OriginId, u64>,
+    ) -> Result<ApplyReport> {
+        batch.remove_meta(meta::BULK_PENDING);
+        batch.commit(state, vv)
+    }
+
+    /// After a crash inside a bulk apply (the marker is still set), the per-type counters
+    /// may miss the records of the last ingested tables: count them again from `records`.
+    pub(crate) fn recount_after_bulk(&self, state: &mut WriterState) -> Result<()> {
+        if self
+            .meta
+            .get(meta::BULK_PENDING)
+            .map_err(|e| self.engine(e))?
+            .is_none()
+        {
+            return Ok(());
+        }
+        tracing::warn!(path = %self.path.display(), "a bulk write was interrupted: recounting records");
+        let mut counts: HashMap<u16, u64> = HashMap::new();
+        for item in self.view().records_after(None) {
+            let (key, _) = item?;
+            if let Ok(parts) = KeyParts::split(&key) {
+                *counts.entry(parts.rrtype.0).or_default() += 1;
+            }
+        }
+        let mut batch = self.db.batch();
+        for (t, n) in &counts {
+            batch.insert(&self.meta, meta::count_key(*t), n.to_be_bytes());
+        }
+        for t in state.counts.keys() {
+            if !counts.contains_key(t) {
+                batch.remove(&self.meta, meta::count_key(*t));
+            }
+        }
+        batch.remove(&self.meta, meta::BULK_PENDING);
+        batch.commit().map_err(|e| self.engine(e))?;
+        state.counts = counts;
+        Ok(())
+    }
+}
+
+/// Keys in order, each with its first 16 bytes as a number: most comparisons are
+/// settled without following the pointer to the bytes.
+fn sorted_keys(keys: Vec<Vec<u8>>) -> Vec<(u128, Vec<u8>)> {
+    let mut out: Vec<(u128, Vec<u8>)> = keys
+        .into_iter()
+        .map(|k| {
+            let mut head = [0u8; 16];
+            let n = k.len().min(16);
+            head[..n].copy_from_slice(&k[..n]);
+            (u128::from_be_bytes(head), k)
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+    use hearsay_record::{Bailiwick, Entry, Name, RecordKey, RrType, Sighting};
+
+    type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+
+    /// Every row of the replicated keyspaces and the counters.
+    fn dump(store: &Store) -> Vec<(&'static str, Rows)> {
+        let rows = |ks: &Keyspace| {
+            ks.iter()
+                .map(|kv| {
+                    let (k, v) = kv.into_inner().unwrap();
+                    (k.to_vec(), v.to_vec())
+                })
+                .collect::<Vec<_>>()
+        };
+        let counts = store
+            .meta
+            .prefix(meta::COUNT_PREFIX)
+            .map(|kv| {
+                let (k, v) = kv.into_inner().unwrap();
+                (k.to_vec(), v.to_vec())
+            })
+            .collect();
+        vec![
+            ("records", rows(&store.records)),
+            ("rdata", rows(&store.rdata)),
+            ("names", rows(&store.names)),
+            ("log", rows(&store.log)),
+            ("counts", counts),
+        ]
+    }
+
+    /// A pseudo-random key of a few types over a small set of names (so names repeat).
+    fn key(n: u64) -> Vec<u8> {
+        let owner =
+            Name::from_presentation(&format!("h{}.zone{}.example", n % 997, n % 13)).unwrap();
+        let target = Name::from_presentation(&format!("ns{}.example.net", n % 7)).unwrap();
+        let (t, rdata) = match n % 4 {
+            0 => (RrType::A, (n as u32).to_be_bytes().to_vec()),
+            1 => (RrType::NS, target.as_wire().to_vec()),
+            2 => (RrType::CNAME, target.as_wire().to_vec()),
+            _ => (RrType::AAAA, (n as u128).to_be_bytes().to_vec()),
+        };
+        RecordKey::new(owner, t, Bailiwick::Unknown, rdata)
+            .unwrap()
+            .encode()
+    }
+
+    fn entry(seq: u64, count: u64) -> Entry {
+        Entry {
+            time_first: 1000 + seq,
+            time_last: 2000 + seq,
+            count,
+            seq,
+        }
+    }
+
+    /// Two stores in the same state: some local records, some already replicated.
+    fn twin_stores(dirs: &[tempfile::TempDir; 2]) -> [Store; 2] {
+        [0, 1].map(|i| {
+            let store = Store::open(dirs[i].path(), StoreOptions::default()).unwrap();
+            for name in ["team-a", "team-b", "team-c"] {
+                store.origin_id(name).unwrap();
+            }
+            let local: Vec<_> = (0..3000)
+                .step_by(3)
+                .map(|n| {
+                    (
+                        key(n),
+                        Sighting {
+                            time_first: 10,
+                            time_last: 20,
+                            count: 1,
+                        },
+                    )
+                })
+                .collect();
+            store.apply_local(local).unwrap();
+            let a = store.lookup_origin("team-a").unwrap();
+            let earlier = (0..3000)
+                .step_by(5)
+                .map(|n| RemoteEntry {
+                    key: key(n),
+                    origin: a,
+                    entry: entry(1, 1),
+                })
+                .collect();
+            store.apply_remote(earlier, &[(a, 1)]).unwrap();
+            store
+        })
+    }
+
+    /// What a snapshot brings: three origins, several per record, some entries twice,
+    /// the local origin's own entries echoed with a higher seq, in key order.
+    fn snapshot(store: &Store) -> Vec<RemoteEntry> {
+        let ids = ["team-a", "team-b", "team-c"].map(|o| store.lookup_origin(o).unwrap());
+        let mut out = Vec::new();
+        for n in 0..12_000u64 {
+            for (i, id) in ids.iter().enumerate() {
+                if !(n + i as u64).is_multiple_of(3) || (n % 2 == 0 && i == 0) {
+                    out.push(RemoteEntry {
+                        key: key(n),
+                        origin: *id,
+                        entry: entry(2 + n % 5, 1 + n % 4),
+                    });
+                }
+            }
+            if n % 11 == 0 {
+                out.push(RemoteEntry {
+                    key: key(n),
+                    origin: ids[1],
+                    entry: entry(9, 2),
+                });
+            }
+            if n % 9 == 0
+                && let Some(last) = out.last().cloned()
+            {
+                out.push(last);
+            }
+            if n % 500 == 0 {
+                out.push(RemoteEntry {
+                    key: key(n),
+                    origin: store.local_origin(),
+                    entry: entry(40 + n / 500, 1),
+                });
+            }
+        }
+        sort_entries(&mut out);
+        out
+    }
+
+    #[test]
+    fn bulk_apply_writes_what_apply_remote_writes() {
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let [plain, bulk] = twin_stores(&dirs);
+        let entries = snapshot(&plain);
+        assert!(entries.len() > BULK_MIN_ENTRIES);
+        let want = plain.apply_remote(entries.clone(), &[]).unwrap();
+        let got = bulk.apply_bulk(entries.clone()).unwrap();
+        assert_eq!(got, want);
+        assert!(got.new_records > 5000 && got.changed > got.new_records && got.duplicates > 0);
+        assert_eq!(dump(&bulk), dump(&plain));
+        assert_eq!(bulk.version_vector(), plain.version_vector());
+        assert_eq!(
+            bulk.stats().unwrap().records,
+            plain.stats().unwrap().records
+        );
+
+        // Received again (a resumed snapshot): nothing changes, every entry is a duplicate.
+        let again = bulk.apply_bulk(entries.clone()).unwrap();
+        assert_eq!((again.changed, again.duplicates), (0, entries.len() as u64));
+        assert_eq!(dump(&bulk), dump(&plain));
+
+        // The tables and the last batch survive a reopen.
+        let before = dump(&bulk);
+        drop(bulk);
+        let bulk = Store::open(dirs[1].path(), StoreOptions::default()).unwrap();
+        assert_eq!(dump(&bulk), before);
+        assert_eq!(
+            bulk.stats().unwrap().records,
+            plain.stats().unwrap().records
+        );
+    }
+
+    #[test]
+    fn a_store_reopened_after_an_interrupted_bulk_write_recounts_its_records() {
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let [_, store] = twin_stores(&dirs);
+        let entries = snapshot(&store);
+        store.apply_bulk(entries).unwrap();
+        let want = store.stats().unwrap().records_by_type;
+        // As if the process died after the record tables, before the last batch.
+        store.meta.insert(meta::BULK_PENDING, []).unwrap();
+        store
+            .meta
+            .insert(meta::count_key(1), 5u64.to_be_bytes())
+            .unwrap();
+        store
+            .meta
+            .insert(meta::count_key(99), 5u64.to_be_bytes())
+            .unwrap();
+        store.persist().unwrap();
+        drop(store);
+        let store = Store::open(dirs[1].path(), StoreOptions::default()).unwrap();
+        assert_eq!(store.stats().unwrap().records_by_type, want);
+        assert!(store.meta.get(meta::BULK_PENDING).unwrap().is_none());
+    }
+}

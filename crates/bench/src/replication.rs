@@ -60,6 +60,25 @@ fn configs(dir: &Path, a_data: &Path) -> Result<(Config, Config)> {
     Ok((a, b))
 }
 
+/// CPU time this process has used (user + system), from `/proc/self/stat`.
+fn cpu_time() -> Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may hold spaces) end with ')'.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    // The kernel reports in USER_HZ, 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 fn free_port() -> Result<std::net::SocketAddr> {
     Ok(std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?)
 }
@@ -152,11 +171,14 @@ pub fn run(args: Args) -> Result<()> {
     let mut engine = Vec::new();
     for run in 0..args.runs {
         let tmp = tempfile::tempdir()?;
+        let cpu = cpu_time();
         let (records, took) = engine_snapshot(&source, tmp.path())?;
+        let cpu = cpu_time().saturating_sub(cpu).as_secs_f64();
         let secs = took.as_secs_f64();
         println!(
-            "baseline run {run}: the sync engine alone (lockstep, no network): {records} records in {secs:.1}s: {:.0} records/s",
-            records as f64 / secs
+            "baseline run {run}: the sync engine alone (lockstep, no network): {records} records in {secs:.1}s: {:.0} records/s, {:.2} CPU s per million",
+            records as f64 / secs,
+            cpu * 1e6 / records as f64
         );
         engine.push(records as f64 / secs);
         if args.engine_only {
@@ -164,12 +186,15 @@ pub fn run(args: Args) -> Result<()> {
         }
         let tmp = tempfile::tempdir()?;
         let (a, b) = configs(tmp.path(), &source)?;
+        let mut cpu = Duration::ZERO;
         let r = rt.block_on(async {
             let a = Node::start(a).await?;
             let target = seq_of(&a, A).await;
             let records = a.store().stats()?.records;
             let b = Node::start(b).await?;
+            cpu = cpu_time();
             let took = until_caught_up(&b, target, Duration::from_secs(3600)).await?;
+            cpu = cpu_time().saturating_sub(cpu);
             let (rx, tx) = udp_bytes(&b).await;
             b.shutdown().await;
             a.shutdown().await;
@@ -178,10 +203,13 @@ pub fn run(args: Args) -> Result<()> {
         let (records, took, wire) = r;
         let secs = took.as_secs_f64();
         println!(
-            "snapshot run {run}: {records} records in {secs:.1}s: {:.0} records/s, {:.1} MB/s on the wire ({:.1} bytes/record)",
+            "snapshot run {run}: {records} records in {secs:.1}s: {:.0} records/s, {:.1} MB/s on the wire ({:.1} bytes/record), {:.2} CPU s per million ({:.0}% of {} cores)",
             records as f64 / secs,
             wire as f64 / secs / 1e6,
-            wire as f64 / records as f64
+            wire as f64 / records as f64,
+            cpu.as_secs_f64() * 1e6 / records as f64,
+            cpu.as_secs_f64() / secs * 100.0 / cores() as f64,
+            cores()
         );
         snap.push((records as f64 / secs, wire as f64 / secs / 1e6));
     }

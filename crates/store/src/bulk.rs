@@ -19,18 +19,17 @@
 use std::collections::HashMap;
 
 use fjall::Keyspace;
-use hearsay_record::{KeyParts, OriginId};
+use hearsay_record::{KeyParts, OriginId, RecordValue};
 
 use crate::keys::{log_key, meta};
 use crate::write::{Batch, Companions, sort_entries};
-use crate::{ApplyReport, RemoteEntry, Result, Store, WriterState};
+use crate::{ApplyReport, RecordIter, RemoteEntry, Result, Store, WriterState};
 
 /// Below this many entries the bulk path would write many tiny tables: such batches go
 /// through [`Store::apply_remote`].
 pub const BULK_MIN_ENTRIES: usize = 4096;
 
 /// Rows of new records, gathered for ingestion.
-#[derive(Default)]
 struct NewRows {
     records: Vec<(Vec<u8>, Vec<u8>)>,
     rdata: Vec<Vec<u8>>,
@@ -38,23 +37,64 @@ struct NewRows {
     log: Vec<Vec<u8>>,
 }
 
-impl Store {
-    /// Merges `entries` like [`Store::apply_remote`] without markers, writing the records
-    /// new to this store as new tables (see the module doc). Meant for large batches in
-    /// key order, as a snapshot delivers them; any order is accepted.
-    pub fn apply_bulk(&self, mut entries: Vec<RemoteEntry>) -> Result<ApplyReport> {
-        if entries.len() < BULK_MIN_ENTRIES {
-            return self.apply_remote(entries, &[]);
+impl NewRows {
+    /// Room for `n` entries' rows (about one record, one log line and one index key
+    /// each), so that the vectors are not copied as they grow.
+    fn with_capacity(n: usize) -> Self {
+        NewRows {
+            records: Vec::with_capacity(n),
+            rdata: Vec::with_capacity(n),
+            names: Vec::new(),
+            log: Vec::with_capacity(n),
         }
-        sort_entries(&mut entries);
+    }
+}
+
+impl Store {
+    /// Merges entries like [`Store::apply_remote`] without markers, writing the records
+    /// new to this store as new tables (see the module doc). Meant for a snapshot's
+    /// batches: each in key order, one after the other, every record in one batch. Any
+    /// order is accepted (then they are sorted together).
+    pub fn apply_bulk(&self, mut batches: Vec<Vec<RemoteEntry>>) -> Result<ApplyReport> {
+        let total: usize = batches.iter().map(Vec::len).sum();
+        if total < BULK_MIN_ENTRIES {
+            return self.apply_remote(batches.into_iter().flatten().collect(), &[]);
+        }
+        batches.retain(|b| !b.is_empty());
+        for b in &mut batches {
+            sort_entries(b);
+        }
+        let in_order = batches.windows(2).all(|w| match (w[0].last(), w[1].first()) {
+            (Some(a), Some(b)) => a.key < b.key,
+            _ => true,
+        });
+        if !in_order {
+            let mut all: Vec<RemoteEntry> = batches.into_iter().flatten().collect();
+            sort_entries(&mut all);
+            batches = vec![all];
+        }
+        let (first, last) = match (
+            batches.first().and_then(|b| b.first()),
+            batches.last().and_then(|b| b.last()),
+        ) {
+            (Some(f), Some(l)) => (f.key.clone(), l.key.clone()),
+            _ => return Ok(ApplyReport::default()),
+        };
         let mut state = self.lock_writer();
         let mut batch = Batch::new(self);
         let mut vv: HashMap<OriginId, u64> = HashMap::new();
-        let mut rows = NewRows::default();
+        let mut rows = NewRows::with_capacity(total);
         let mut relogs = Vec::new();
-        for group in entries.chunk_by(|a, b| a.key == b.key) {
+        // The records already held, in one pass over the batch's key range rather than a
+        // point read per key (the writer lock keeps them as they are).
+        let view = self.view();
+        let mut held = view.records_between(&first, &last).peekable();
+        for group in batches
+            .iter_mut()
+            .flat_map(|b| b.chunk_by_mut(|a, b| a.key == b.key))
+        {
             let key = &group[0].key;
-            let existing = batch.load(key)?;
+            let existing = held_value(&mut held, key)?;
             let is_new = existing.is_none();
             let mut value = existing.unwrap_or_default();
             let changed = self.merge_group(
@@ -94,7 +134,8 @@ impl Store {
             }
             batch.report.changed += 1;
             batch.report.new_records += 1;
-            rows.records.push((key.clone(), value.to_bytes()));
+            let value = value.to_bytes();
+            rows.records.push((std::mem::take(&mut group[0].key), value));
         }
         if !rows.records.is_empty() {
             self.ingest_new(rows)?;
@@ -102,21 +143,43 @@ impl Store {
         self.finish_bulk(batch, &mut state, vv)
     }
 
-    /// Writes the rows of new records as tables, in the order the module doc explains.
+    /// Writes the rows of new records as tables, in the order the module doc explains:
+    /// `log` and `names` on a second thread while this one writes `rdata` and then
+    /// `records`, whose tables join the keyspace only once the others have.
     fn ingest_new(&self, rows: NewRows) -> Result<()> {
         self.meta
             .insert(meta::BULK_PENDING, [])
             .map_err(|e| self.engine(e))?;
         self.persist()?;
-        self.ingest_keys(&self.log, rows.log)?;
-        self.ingest_keys(&self.rdata, rows.rdata)?;
-        self.ingest_keys(&self.names, rows.names)?;
-        // Already in key order, one row per key: records were grouped by key.
-        let mut ingestion = self.records.start_ingestion().map_err(|e| self.engine(e))?;
-        for (k, v) in rows.records {
-            ingestion.write(k, v).map_err(|e| self.engine(e))?;
-        }
-        ingestion.finish().map_err(|e| self.engine(e))
+        let NewRows {
+            records,
+            rdata,
+            names,
+            log,
+        } = rows;
+        std::thread::scope(|s| {
+            let side = s.spawn(|| -> Result<()> {
+                self.ingest_keys(&self.log, log)?;
+                self.ingest_keys(&self.names, names)
+            });
+            let mine = self.ingest_keys(&self.rdata, rdata).and_then(|()| {
+                // Already in key order, one row per key: records were grouped by key.
+                let mut ingestion = self
+                    .records
+                    .start_ingestion()
+                    .map_err(|e| self.engine(e))?;
+                for (k, v) in records {
+                    ingestion.write(k, v).map_err(|e| self.engine(e))?;
+                }
+                Ok(ingestion)
+            });
+            // A panic there is a bug here: carry it on.
+            let theirs = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            // Both sides end before an error is returned: no table is left half written.
+            let ingestion = mine?;
+            theirs?;
+            ingestion.finish().map_err(|e| self.engine(e))
+        })
     }
 
     /// Ingests empty-valued rows (sorted and deduplicated here: ingestion demands strictly
@@ -130,9 +193,7 @@ impl Store {
         let sorted = sorted_keys(keys);
         for (_, k) in &sorted {
             if last != Some(k.as_slice()) {
-                ingestion
-                    .write(k.as_slice(), [])
-                    .map_err(|e| self.engine(e))?;
+                ingestion.write(k.as_slice(), []).map_err(|e| self.engine(e))?;
                 last = Some(k);
             }
         }
@@ -183,6 +244,31 @@ impl Store {
         batch.commit().map_err(|e| self.engine(e))?;
         state.counts = counts;
         Ok(())
+    }
+}
+
+/// The value of `key` if `held` (records in key order, before `key` consumed) has it.
+fn held_value(
+    held: &mut std::iter::Peekable<RecordIter<'_>>,
+    key: &[u8],
+) -> Result<Option<RecordValue>> {
+    loop {
+        match held.peek() {
+            None => return Ok(None),
+            Some(Ok((k, _))) if k.as_slice() < key => {
+                held.next();
+            }
+            Some(Ok((k, _))) if k.as_slice() == key => {
+                return Ok(held.next().and_then(|r| r.ok()).map(|(_, v)| v));
+            }
+            Some(Ok(_)) => return Ok(None),
+            Some(Err(_)) => {
+                return match held.next() {
+                    Some(Err(e)) => Err(e),
+                    _ => Ok(None),
+                };
+            }
+        }
     }
 }
 
@@ -336,6 +422,21 @@ mod tests {
         out
     }
 
+    /// Entries in batches as a snapshot's frames bring them: about 1,000 entries each,
+    /// a record's entries never split.
+    fn frames(entries: &[RemoteEntry]) -> Vec<Vec<RemoteEntry>> {
+        let mut out: Vec<Vec<RemoteEntry>> = vec![Vec::new()];
+        for group in entries.chunk_by(|a, b| a.key == b.key) {
+            if out.last().is_some_and(|b| b.len() >= 1000) {
+                out.push(Vec::new());
+            }
+            if let Some(b) = out.last_mut() {
+                b.extend_from_slice(group);
+            }
+        }
+        out
+    }
+
     #[test]
     fn bulk_apply_writes_what_apply_remote_writes() {
         let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
@@ -343,7 +444,7 @@ mod tests {
         let entries = snapshot(&plain);
         assert!(entries.len() > BULK_MIN_ENTRIES);
         let want = plain.apply_remote(entries.clone(), &[]).unwrap();
-        let got = bulk.apply_bulk(entries.clone()).unwrap();
+        let got = bulk.apply_bulk(frames(&entries)).unwrap();
         assert_eq!(got, want);
         assert!(got.new_records > 5000 && got.changed > got.new_records && got.duplicates > 0);
         assert_eq!(dump(&bulk), dump(&plain));
@@ -353,9 +454,16 @@ mod tests {
             plain.stats().unwrap().records
         );
 
-        // Received again (a resumed snapshot): nothing changes, every entry is a duplicate.
-        let again = bulk.apply_bulk(entries.clone()).unwrap();
-        assert_eq!((again.changed, again.duplicates), (0, entries.len() as u64));
+        // Received again (a resumed snapshot), in any order: nothing changes, every entry
+        // is a duplicate.
+        let mut shuffled = frames(&entries);
+        shuffled.reverse();
+        shuffled.push(entries[..100].to_vec());
+        let again = bulk.apply_bulk(shuffled).unwrap();
+        assert_eq!(
+            (again.changed, again.duplicates),
+            (0, entries.len() as u64 + 100)
+        );
         assert_eq!(dump(&bulk), dump(&plain));
 
         // The tables and the last batch survive a reopen.
@@ -374,7 +482,7 @@ mod tests {
         let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
         let [_, store] = twin_stores(&dirs);
         let entries = snapshot(&store);
-        store.apply_bulk(entries).unwrap();
+        store.apply_bulk(vec![entries]).unwrap();
         let want = store.stats().unwrap().records_by_type;
         // As if the process died after the record tables, before the last batch.
         store.meta.insert(meta::BULK_PENDING, []).unwrap();

@@ -75,6 +75,16 @@ impl<'s> View<'s> {
         }
     }
 
+    /// Records with keys from `first` to `last` (both included), in key order.
+    pub fn records_between(&self, first: &[u8], last: &[u8]) -> RecordIter<'s> {
+        RecordIter {
+            store: self.store,
+            inner: self
+                .snapshot
+                .range::<&[u8], _>(&self.store.records, first..=last),
+        }
+    }
+
     /// Index keys of the `rdata` keyspace that start with `prefix`.
     pub fn index_prefix(&self, prefix: &[u8]) -> IndexIter<'s> {
         IndexIter {

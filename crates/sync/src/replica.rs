@@ -169,7 +169,7 @@ impl Replica for Store {
         entries: Vec<WireEntry>,
         complete: &[(String, u64)],
     ) -> Result<Applied, ReplicaError> {
-        let remote = remote_entries(self, entries.len(), entries)?;
+        let remote = remote_entries(self, entries)?;
         let mut markers = Vec::with_capacity(complete.len());
         for (origin, seq) in complete {
             markers.push((self.origin_id(origin)?, *seq));
@@ -178,8 +178,10 @@ impl Replica for Store {
     }
 
     fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
-        let n = batches.iter().map(Vec::len).sum();
-        let remote = remote_entries(self, n, batches.into_iter().flatten())?;
+        let mut remote = Vec::with_capacity(batches.len());
+        for b in batches {
+            remote.push(remote_entries(self, b)?);
+        }
         Ok(applied(self, self.apply_bulk(remote)?))
     }
 
@@ -192,13 +194,9 @@ impl Replica for Store {
     }
 }
 
-/// `n` entries with origin ids of this store (registering new origins).
-fn remote_entries(
-    store: &Store,
-    n: usize,
-    entries: impl IntoIterator<Item = WireEntry>,
-) -> Result<Vec<RemoteEntry>, ReplicaError> {
-    let mut remote = Vec::with_capacity(n);
+/// Entries with origin ids of this store (registering new origins).
+fn remote_entries(store: &Store, entries: Vec<WireEntry>) -> Result<Vec<RemoteEntry>, ReplicaError> {
+    let mut remote = Vec::with_capacity(entries.len());
     // A snapshot's entries come in runs of few origins: look each name up once per run.
     let mut last: Option<(String, hearsay_record::OriginId)> = None;
     for e in entries {

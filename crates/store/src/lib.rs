@@ -74,6 +74,11 @@ pub struct StoreOptions {
     /// Journal (write-ahead log) budget: past it, the oldest memtables are flushed so
     /// that sealed journals can be deleted. The active journal rotates at 64 MB.
     pub journal_bytes: u64,
+    /// Background threads that flush memtables and compact tables. One by default:
+    /// with more, fjall 3.1's first worker hands every compaction request back to the
+    /// queue and takes it again while the others are busy, spinning a whole core (a
+    /// 10M-record snapshot bootstrap lost a third of the machine's CPU to it).
+    pub worker_threads: usize,
 }
 
 impl Default for StoreOptions {
@@ -82,6 +87,7 @@ impl Default for StoreOptions {
             cache_bytes: 32 << 20,
             memtable_bytes: 16 << 20,
             journal_bytes: 128 << 20,
+            worker_threads: 1,
         }
     }
 }

@@ -26,6 +26,7 @@ impl Store {
         let db = Database::builder(dir)
             .cache_size(options.cache_bytes)
             .max_journaling_size(options.journal_bytes)
+            .worker_threads(options.worker_threads.max(1))
             .open()
             .map_err(engine)?;
         let records = db

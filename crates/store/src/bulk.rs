@@ -25,6 +25,9 @@ use crate::keys::{log_key, meta};
 use crate::write::{Batch, Companions, sort_entries};
 use crate::{ApplyReport, RecordIter, RemoteEntry, Result, Store, WriterState};
 
+/// Bytes of a `log` key before the record key: origin (4) and seq (8).
+const LOG_PREFIX: usize = 12;
+
 /// Below this many entries the bulk path would write many tiny tables: such batches go
 /// through [`Store::apply_remote`].
 pub const BULK_MIN_ENTRIES: usize = 4096;
@@ -159,7 +162,7 @@ impl Store {
         } = rows;
         std::thread::scope(|s| {
             let side = s.spawn(|| -> Result<()> {
-                self.ingest_keys(&self.log, log)?;
+                self.ingest_log(log)?;
                 self.ingest_keys(&self.names, names)
             });
             let mine = self.ingest_keys(&self.rdata, rdata).and_then(|()| {
@@ -185,15 +188,38 @@ impl Store {
     /// Ingests empty-valued rows (sorted and deduplicated here: ingestion demands strictly
     /// increasing keys).
     fn ingest_keys(&self, ks: &Keyspace, keys: Vec<Vec<u8>>) -> Result<()> {
-        if keys.is_empty() {
+        let sorted = sorted_keys(keys);
+        self.ingest_sorted(ks, sorted.iter().map(|(_, k)| k.as_slice()))
+    }
+
+    /// Ingests the `log` lines of new records. They were gathered record by record in
+    /// key order, so ordering them by (origin, seq) alone, keeping the order of equal
+    /// ones, orders them fully, without comparing record keys.
+    fn ingest_log(&self, mut lines: Vec<Vec<u8>>) -> Result<()> {
+        lines.sort_by_key(|k| {
+            let mut head = [0u8; 16];
+            let n = k.len().min(LOG_PREFIX);
+            head[..n].copy_from_slice(&k[..n]);
+            u128::from_be_bytes(head)
+        });
+        // One pass to make sure (ingestion refuses keys out of order by panicking).
+        if !lines.is_sorted() {
+            lines.sort_unstable();
+        }
+        self.ingest_sorted(&self.log, lines.iter().map(Vec::as_slice))
+    }
+
+    /// Ingests empty-valued rows given in order (repeats are written once).
+    fn ingest_sorted<'k>(&self, ks: &Keyspace, keys: impl Iterator<Item = &'k [u8]>) -> Result<()> {
+        let mut keys = keys.peekable();
+        if keys.peek().is_none() {
             return Ok(());
         }
         let mut ingestion = ks.start_ingestion().map_err(|e| self.engine(e))?;
         let mut last: Option<&[u8]> = None;
-        let sorted = sorted_keys(keys);
-        for (_, k) in &sorted {
-            if last != Some(k.as_slice()) {
-                ingestion.write(k.as_slice(), []).map_err(|e| self.engine(e))?;
+        for k in keys {
+            if last != Some(k) {
+                ingestion.write(k, []).map_err(|e| self.engine(e))?;
                 last = Some(k);
             }
         }

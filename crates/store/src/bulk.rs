@@ -189,7 +189,7 @@ impl Store {
     /// increasing keys).
     fn ingest_keys(&self, ks: &Keyspace, keys: Vec<Vec<u8>>) -> Result<()> {
         let sorted = sorted_keys(keys);
-        self.ingest_sorted(ks, sorted.iter().map(|(_, k)| k.as_slice()))
+        self.ingest_sorted(ks, sorted.iter().map(|(_, _, k)| k.as_slice()))
     }
 
     /// Ingests the `log` lines of new records. They were gathered record by record in
@@ -298,17 +298,21 @@ fn held_value(
     }
 }
 
-/// Keys in order, each with its first 16 bytes as a number: most comparisons are
-/// settled without following the pointer to the bytes.
-fn sorted_keys(keys: Vec<Vec<u8>>) -> Vec<(u128, Vec<u8>)> {
-    let mut out: Vec<(u128, Vec<u8>)> = keys
+/// Keys in order, each with its first 32 bytes as two numbers (zero-padded, which
+/// orders as the bytes do): most comparisons are settled without following the pointer
+/// to the bytes, even for index keys that share a long target name.
+fn sorted_keys(keys: Vec<Vec<u8>>) -> Vec<(u128, u128, Vec<u8>)> {
+    let part = |k: &[u8], from: usize| {
+        let mut head = [0u8; 16];
+        if let Some(rest) = k.get(from..) {
+            let n = rest.len().min(16);
+            head[..n].copy_from_slice(&rest[..n]);
+        }
+        u128::from_be_bytes(head)
+    };
+    let mut out: Vec<(u128, u128, Vec<u8>)> = keys
         .into_iter()
-        .map(|k| {
-            let mut head = [0u8; 16];
-            let n = k.len().min(16);
-            head[..n].copy_from_slice(&k[..n]);
-            (u128::from_be_bytes(head), k)
-        })
+        .map(|k| (part(&k, 0), part(&k, 16), k))
         .collect();
     out.sort_unstable();
     out

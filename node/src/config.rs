@@ -185,6 +185,15 @@ pub struct ReplicationConfig {
     /// Bytes queued per partner before the node stops reading more for it, MiB.
     #[serde(default = "default_queue_mb")]
     pub send_queue_mb: usize,
+    /// Snapshot records received and held before they are written at once, MiB: the
+    /// store writes each such batch as new tables, so larger is faster and takes more
+    /// memory while a new node bootstraps (1 to 1024).
+    #[serde(default = "default_snapshot_buffer_mb")]
+    pub snapshot_buffer_mb: usize,
+}
+
+fn default_snapshot_buffer_mb() -> usize {
+    32
 }
 
 fn default_push_ms() -> u64 {
@@ -296,6 +305,9 @@ impl Config {
             }
             if r.send_queue_mb == 0 {
                 bail!("replication.send_queue_mb: must be at least 1");
+            }
+            if !(1..=1024).contains(&r.snapshot_buffer_mb) {
+                bail!("replication.snapshot_buffer_mb: from 1 to 1024");
             }
         }
         let mut peers = std::collections::HashSet::new();
@@ -428,6 +440,31 @@ mod tests {
             parse(&format!("{live}buffer_mb = 4096\n")).unwrap_err()
         );
         assert!(huge.contains("sensor[0] (s).buffer_mb"), "{huge}");
+    }
+
+    #[test]
+    fn replication_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("node.pem"), dir.path().join("node.key"));
+        std::fs::write(&cert, "").unwrap();
+        std::fs::write(&key, "").unwrap();
+        let base = format!(
+            "[node]\norigin = \"a\"\ndata_dir = \"/tmp\"\n[replication]\nlisten = \"127.0.0.1:4433\"\ncert = {cert:?}\nkey = {key:?}\n"
+        );
+        let r = parse(&base).unwrap().replication.unwrap();
+        assert_eq!((r.send_queue_mb, r.snapshot_buffer_mb), (8, 32));
+        for (extra, want) in [
+            ("send_queue_mb = 0\n", "replication.send_queue_mb"),
+            ("snapshot_buffer_mb = 0\n", "replication.snapshot_buffer_mb"),
+            ("snapshot_buffer_mb = 4096\n", "replication.snapshot_buffer_mb"),
+            ("bogus = 1\n", "bogus"),
+        ] {
+            let e = format!("{:#}", parse(&format!("{base}{extra}")).unwrap_err());
+            assert!(e.contains(want), "{extra}: {e}");
+        }
+        std::fs::remove_file(&key).unwrap();
+        let e = format!("{:#}", parse(&base).unwrap_err());
+        assert!(e.contains("replication.key"), "{e}");
     }
 
     #[test]

@@ -150,6 +150,7 @@ pub fn team_config(
             push_interval_ms: 20,
             max_snapshots: 2,
             send_queue_mb: 8,
+            snapshot_buffer_mb: 32,
         }),
         peers,
         withhold: t

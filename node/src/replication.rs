@@ -176,6 +176,7 @@ impl Replication {
         let mut sync = SyncConfig::new(policies(peers));
         sync.push_interval = Duration::from_millis(config.push_interval_ms);
         sync.max_snapshots = config.max_snapshots.max(1);
+        sync.snapshot_apply_bytes = config.snapshot_buffer_mb.max(1) << 20;
         sync.withhold = withhold;
         let replicator = Replicator::new(store, sync).context("starting the replication engine")?;
 

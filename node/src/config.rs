@@ -456,7 +456,10 @@ mod tests {
         for (extra, want) in [
             ("send_queue_mb = 0\n", "replication.send_queue_mb"),
             ("snapshot_buffer_mb = 0\n", "replication.snapshot_buffer_mb"),
-            ("snapshot_buffer_mb = 4096\n", "replication.snapshot_buffer_mb"),
+            (
+                "snapshot_buffer_mb = 4096\n",
+                "replication.snapshot_buffer_mb",
+            ),
             ("bogus = 1\n", "bogus"),
         ] {
             let e = format!("{:#}", parse(&format!("{base}{extra}")).unwrap_err());

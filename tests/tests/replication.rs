@@ -206,3 +206,79 @@ fn a_killed_node_catches_up_with_only_what_it_missed_and_a_new_node_bootstraps_b
     assert_eq!(exports[0], exports[1], "c caught up");
     assert_eq!(exports[0], exports[2], "d bootstrapped");
 }
+
+#[test]
+fn a_node_killed_while_bootstrapping_resumes_its_snapshot_and_counts_its_records_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    let capture = tmp.path().join("a.pcap");
+    let synth = SynthConfig {
+        packets: 200_000,
+        seed: 7,
+        names: 40_000,
+        ..SynthConfig::default()
+    };
+    write_synth(
+        &synth,
+        std::io::BufWriter::new(std::fs::File::create(&capture).unwrap()),
+    )
+    .unwrap();
+    let teams = [
+        TeamSpec::new("cert-a", vec![capture]),
+        TeamSpec::new("cert-d", Vec::new()),
+    ];
+    let mut configs = federation_configs(tmp.path(), &teams, 0.2);
+    // d writes what it receives every megabyte: many bulk writes to die between.
+    if let Some(r) = configs[1].replication.as_mut() {
+        r.snapshot_buffer_mb = 1;
+    }
+    let d_config = configs.pop().unwrap();
+    let a = Daemon::start(configs.pop().unwrap());
+    // The capture replayed and its records written.
+    let a_status = a.wait_for(T, |s| {
+        s["sensors"][0]["running"] == false && s["store"]["records"].as_u64() > Some(0)
+    });
+    let a_records = a_status["store"]["records"].as_u64().unwrap();
+    assert!(a_records > 20_000, "{a_records} records; {a_status}");
+
+    // d starts empty and dies hard as soon as its first snapshot records are written. The
+    // moment is the machine's: a start that finished its snapshot before the kill is
+    // tried again in a fresh directory.
+    let mut d_config = d_config;
+    let data_dir = d_config.node.data_dir.clone();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        d_config.node.data_dir = data_dir.with_extension(format!("try{attempt}"));
+        let d = Daemon::start(d_config.clone());
+        let started = std::time::Instant::now();
+        let written = loop {
+            let n = d.status()["store"]["records"].as_u64().unwrap_or(0);
+            if n > 0 {
+                break n;
+            }
+            assert!(started.elapsed() < T, "d received nothing");
+        };
+        d.kill();
+        println!("attempt {attempt}: d was killed with {written} of {a_records} records written");
+        if written < a_records {
+            break;
+        }
+        assert!(
+            attempt < 5,
+            "the snapshot always ended before d could be killed"
+        );
+    }
+
+    // Restarted, it resumes and ends with exactly a's records, and counts them right.
+    let d = Daemon::start(d_config);
+    converge(&[&a, &d], T);
+    let d_records = d.status()["store"]["records"].as_u64().unwrap();
+    let dirs = [a.data_dir().to_path_buf(), d.data_dir().to_path_buf()];
+    a.terminate();
+    d.terminate();
+    let exports: Vec<Vec<serde_json::Value>> =
+        dirs.iter().map(|p| without_nothing(export(p))).collect();
+    assert_eq!(exports[0].len() as u64, a_records);
+    assert_eq!(exports[0], exports[1], "d bootstrapped after the crash");
+    assert_eq!(d_records, a_records, "d's record counters");
+}

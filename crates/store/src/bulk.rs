@@ -67,10 +67,12 @@ impl Store {
         for b in &mut batches {
             sort_entries(b);
         }
-        let in_order = batches.windows(2).all(|w| match (w[0].last(), w[1].first()) {
-            (Some(a), Some(b)) => a.key < b.key,
-            _ => true,
-        });
+        let in_order = batches
+            .windows(2)
+            .all(|w| match (w[0].last(), w[1].first()) {
+                (Some(a), Some(b)) => a.key < b.key,
+                _ => true,
+            });
         if !in_order {
             let mut all: Vec<RemoteEntry> = batches.into_iter().flatten().collect();
             sort_entries(&mut all);
@@ -138,7 +140,8 @@ impl Store {
             batch.report.changed += 1;
             batch.report.new_records += 1;
             let value = value.to_bytes();
-            rows.records.push((std::mem::take(&mut group[0].key), value));
+            rows.records
+                .push((std::mem::take(&mut group[0].key), value));
         }
         if !rows.records.is_empty() {
             self.ingest_new(rows)?;
@@ -167,10 +170,7 @@ impl Store {
             });
             let mine = self.ingest_keys(&self.rdata, rdata).and_then(|()| {
                 // Already in key order, one row per key: records were grouped by key.
-                let mut ingestion = self
-                    .records
-                    .start_ingestion()
-                    .map_err(|e| self.engine(e))?;
+                let mut ingestion = self.records.start_ingestion().map_err(|e| self.engine(e))?;
                 for (k, v) in records {
                     ingestion.write(k, v).map_err(|e| self.engine(e))?;
                 }

@@ -195,7 +195,10 @@ impl Replica for Store {
 }
 
 /// Entries with origin ids of this store (registering new origins).
-fn remote_entries(store: &Store, entries: Vec<WireEntry>) -> Result<Vec<RemoteEntry>, ReplicaError> {
+fn remote_entries(
+    store: &Store,
+    entries: Vec<WireEntry>,
+) -> Result<Vec<RemoteEntry>, ReplicaError> {
     let mut remote = Vec::with_capacity(entries.len());
     // A snapshot's entries come in runs of few origins: look each name up once per run.
     let mut last: Option<(String, hearsay_record::OriginId)> = None;

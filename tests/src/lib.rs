@@ -80,6 +80,14 @@ impl Daemon {
     /// Writes `config` next to its data dir and starts `hearsayd` on it; waits until its
     /// admin socket answers.
     pub fn start(config: Config) -> Daemon {
+        let d = Daemon::spawn(config, &[]);
+        d.wait_for(Duration::from_secs(30), |s| !s.is_null());
+        d
+    }
+
+    /// Starts `hearsayd` with extra environment variables, without waiting for it (it
+    /// may be meant to crash, see [`Daemon::wait_exit`]).
+    pub fn spawn(config: Config, env: &[(&str, &str)]) -> Daemon {
         let config_path = config.node.data_dir.with_extension("toml");
         std::fs::create_dir_all(config_path.parent().unwrap()).unwrap();
         std::fs::write(&config_path, toml::to_string(&config).unwrap()).unwrap();
@@ -87,17 +95,33 @@ impl Daemon {
             .arg("--config")
             .arg(&config_path)
             .env("HEARSAY_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let d = Daemon {
+        Daemon {
             config,
             config_path,
             child: Some(child),
-        };
-        d.wait_for(Duration::from_secs(30), |s| !s.is_null());
-        d
+        }
+    }
+
+    /// Waits for the process to end by itself; panics after `timeout`.
+    pub fn wait_exit(mut self, timeout: Duration) -> std::process::ExitStatus {
+        let mut c = self.child.take().unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = c.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "{} did not end within {timeout:?}",
+                self.config.node.origin
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The data directory.

@@ -234,6 +234,7 @@ impl Store {
         state: &mut WriterState,
         vv: HashMap<OriginId, u64>,
     ) -> Result<ApplyReport> {
+        crash_point();
         batch.remove_meta(meta::BULK_PENDING);
         batch.commit(state, vv)
     }
@@ -270,6 +271,27 @@ impl Store {
         batch.commit().map_err(|e| self.engine(e))?;
         state.counts = counts;
         Ok(())
+    }
+}
+
+/// Fault injection for crash tests: with `HEARSAY_CRASH_IN_BULK_WRITE=N` in its
+/// environment, the process aborts in its Nth bulk write, between the tables and the last
+/// batch, the worst moment for a crash. It runs once per bulk write.
+fn crash_point() {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static AT: OnceLock<Option<u64>> = OnceLock::new();
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let at = AT.get_or_init(|| {
+        std::env::var("HEARSAY_CRASH_IN_BULK_WRITE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    if let Some(at) = at
+        && WRITES.fetch_add(1, Ordering::Relaxed) + 1 == *at
+    {
+        tracing::error!("HEARSAY_CRASH_IN_BULK_WRITE: aborting in bulk write {at}");
+        std::process::abort();
     }
 }
 

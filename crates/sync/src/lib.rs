@@ -10,7 +10,9 @@
 //! vector; each streams the other the lines of every origin's `(origin, seq)` log the
 //! other lacks, in compressed batches ([`batch`]), each origin's followed by "origin
 //! complete to seq N" once its log is drained; new updates follow the same way (live
-//! push). A peer that knows nothing gets a snapshot of the records first. Sharing
+//! push). A peer that knows nothing gets a snapshot of the records first; the receiver
+//! holds it in large batches and hands each to [`Replica::apply_snapshot`], which a
+//! store writes as whole tables, and resumes after the last batch written. Sharing
 //! policy ([`policy`]) decides what each partner may receive and send, and an origin's
 //! withheld zones travel with its records so relays honour them too.
 //!

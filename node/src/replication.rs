@@ -186,7 +186,8 @@ impl Replication {
         let (events, rx) = mpsc::channel::<Event>(256);
         let limit = config.send_queue_mb << 20;
         let engine = std::thread::Builder::new()
-            .name("replication".into())
+            // `top -H` shows whose engine it is (Linux keeps 15 bytes of a name).
+            .name(format!("repl-{origin}").chars().take(15).collect())
             .spawn(move || engine_thread(replicator, rx, limit))
             .context("starting the replication thread")?;
 

@@ -60,6 +60,29 @@ fn configs(dir: &Path, a_data: &Path) -> Result<(Config, Config)> {
     Ok((a, b))
 }
 
+/// CPU time per thread name (user + system), from `/proc/self/task/*/stat`: which
+/// engine, the storage engine's workers, the network.
+fn cpu_by_thread() -> std::collections::BTreeMap<String, Duration> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let ticks = f.get(11).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+        *out.entry(name).or_default() += Duration::from_millis(ticks * 10);
+    }
+    out
+}
+
 /// CPU time this process has used (user + system), from `/proc/self/stat`.
 fn cpu_time() -> Duration {
     let ticks = std::fs::read_to_string("/proc/self/stat")
@@ -187,14 +210,27 @@ pub fn run(args: Args) -> Result<()> {
         let tmp = tempfile::tempdir()?;
         let (a, b) = configs(tmp.path(), &source)?;
         let mut cpu = Duration::ZERO;
+        let mut threads = std::collections::BTreeMap::new();
         let r = rt.block_on(async {
             let a = Node::start(a).await?;
             let target = seq_of(&a, A).await;
             let records = a.store().stats()?.records;
             let b = Node::start(b).await?;
             cpu = cpu_time();
+            threads = cpu_by_thread();
             let took = until_caught_up(&b, target, Duration::from_secs(3600)).await?;
             cpu = cpu_time().saturating_sub(cpu);
+            let after = cpu_by_thread();
+            for (name, t) in threads.iter_mut() {
+                *t = after
+                    .get(name)
+                    .copied()
+                    .unwrap_or_default()
+                    .saturating_sub(*t);
+            }
+            for (name, t) in after {
+                threads.entry(name).or_insert(t);
+            }
             let (rx, tx) = udp_bytes(&b).await;
             b.shutdown().await;
             a.shutdown().await;
@@ -211,6 +247,21 @@ pub fn run(args: Args) -> Result<()> {
             cpu.as_secs_f64() / secs * 100.0 / cores() as f64,
             cores()
         );
+        // Per thread name, in CPU seconds per million records.
+        let mut by_name: Vec<(String, f64)> = threads
+            .into_iter()
+            .map(|(n, t)| (n, t.as_secs_f64() * 1e6 / records as f64))
+            .filter(|(_, s)| *s >= 0.01)
+            .collect();
+        by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let listed: f64 = by_name.iter().map(|(_, s)| s).sum();
+        let mut parts: Vec<String> = by_name.iter().map(|(n, s)| format!("{n} {s:.2}")).collect();
+        // Threads that ended during the run (the bulk writes' helpers) are no longer listed.
+        parts.push(format!(
+            "threads that ended {:.2}",
+            (cpu.as_secs_f64() * 1e6 / records as f64 - listed).max(0.0)
+        ));
+        println!("  CPU s per million by thread: {}", parts.join(", "));
         snap.push((records as f64 / secs, wire as f64 / secs / 1e6));
     }
 

@@ -19,10 +19,10 @@
 use std::collections::HashMap;
 
 use fjall::Keyspace;
-use hearsay_record::{KeyParts, OriginId, RecordValue};
+use hearsay_record::{KeyParts, Name, OriginId, RecordValue};
 
-use crate::keys::{log_key, meta};
-use crate::write::{Batch, Companions, sort_entries};
+use crate::keys::{index_keys, log_key, meta};
+use crate::write::{Batch, sort_entries};
 use crate::{ApplyReport, RecordIter, RemoteEntry, Result, Store, WriterState};
 
 /// Bytes of a `log` key before the record key: origin (4) and seq (8).
@@ -94,6 +94,7 @@ impl Store {
         // point read per key (the writer lock keeps them as they are).
         let view = self.view();
         let mut held = view.records_between(&first, &last).peekable();
+        let mut owner: Vec<u8> = Vec::new();
         for group in batches
             .iter_mut()
             .flat_map(|b| b.chunk_by_mut(|a, b| a.key == b.key))
@@ -126,16 +127,18 @@ impl Store {
             for (origin, entry) in value.entries() {
                 rows.log.push(log_key(*origin, entry.seq, key));
             }
-            let c = Companions::of(key);
-            rows.rdata.extend(c.index_keys);
-            // Records come in owner order: most names repeat the one before.
-            if let Some(name) = c.name
-                && rows.names.last() != Some(&name)
-            {
-                rows.names.push(name);
-            }
-            if let Some(t) = c.rrtype {
-                *batch.new_per_type.entry(t).or_default() += 1;
+            rows.rdata.extend(index_keys(key));
+            if let Ok(parts) = KeyParts::split(key) {
+                *batch.new_per_type.entry(parts.rrtype.0).or_default() += 1;
+                // Records come in owner order: most owners are the one before, whose
+                // `names` line is already there.
+                if owner != parts.reversed_name {
+                    owner.clear();
+                    owner.extend_from_slice(parts.reversed_name);
+                    if let Ok((name, _)) = Name::from_reversed(parts.reversed_name) {
+                        rows.names.push(name.as_wire().to_vec());
+                    }
+                }
             }
             batch.report.changed += 1;
             batch.report.new_records += 1;

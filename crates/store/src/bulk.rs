@@ -201,12 +201,7 @@ impl Store {
     /// key order, so ordering them by (origin, seq) alone, keeping the order of equal
     /// ones, orders them fully, without comparing record keys.
     fn ingest_log(&self, mut lines: Vec<Vec<u8>>) -> Result<()> {
-        lines.sort_by_key(|k| {
-            let mut head = [0u8; 16];
-            let n = k.len().min(LOG_PREFIX);
-            head[..n].copy_from_slice(&k[..n]);
-            u128::from_be_bytes(head)
-        });
+        lines.sort_by_key(|k| head(&k[..k.len().min(LOG_PREFIX)]));
         // One pass to make sure (ingestion refuses keys out of order by panicking).
         if !lines.is_sorted() {
             lines.sort_unstable();
@@ -325,21 +320,22 @@ fn held_value(
     }
 }
 
+/// The first 16 bytes of `bytes` as a big-endian number, zero-padded: numbers compare as
+/// the bytes do, up to the padding.
+fn head(bytes: &[u8]) -> u128 {
+    let mut head = [0u8; 16];
+    let n = bytes.len().min(16);
+    head[..n].copy_from_slice(&bytes[..n]);
+    u128::from_be_bytes(head)
+}
+
 /// Keys in order, each with its first 32 bytes as two numbers (zero-padded, which
 /// orders as the bytes do): most comparisons are settled without following the pointer
 /// to the bytes, even for index keys that share a long target name.
 fn sorted_keys(keys: Vec<Vec<u8>>) -> Vec<(u128, u128, Vec<u8>)> {
-    let part = |k: &[u8], from: usize| {
-        let mut head = [0u8; 16];
-        if let Some(rest) = k.get(from..) {
-            let n = rest.len().min(16);
-            head[..n].copy_from_slice(&rest[..n]);
-        }
-        u128::from_be_bytes(head)
-    };
     let mut out: Vec<(u128, u128, Vec<u8>)> = keys
         .into_iter()
-        .map(|k| (part(&k, 0), part(&k, 16), k))
+        .map(|k| (head(&k), head(k.get(16..).unwrap_or_default()), k))
         .collect();
     out.sort_unstable();
     out

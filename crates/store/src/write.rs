@@ -34,28 +34,6 @@ pub struct RemoteEntry {
     pub entry: Entry,
 }
 
-/// What a new record adds besides itself: its `rdata` index keys, its owner name in
-/// forward (wire) order for the `names` keyspace, and its type for the counters.
-pub(crate) struct Companions {
-    pub index_keys: Vec<Vec<u8>>,
-    pub name: Option<Vec<u8>>,
-    pub rrtype: Option<u16>,
-}
-
-impl Companions {
-    pub fn of(key: &[u8]) -> Self {
-        let parts = KeyParts::split(key).ok();
-        Companions {
-            index_keys: index_keys(key),
-            name: parts
-                .as_ref()
-                .and_then(|p| hearsay_record::Name::from_reversed(p.reversed_name).ok())
-                .map(|(name, _)| name.as_wire().to_vec()),
-            rrtype: parts.map(|p| p.rrtype.0),
-        }
-    }
-}
-
 /// A log line to move: (origin, the seq it was at if any, its new seq).
 pub(crate) type Relog = (OriginId, Option<u64>, u64);
 
@@ -77,7 +55,7 @@ impl<'s> Batch<'s> {
         }
     }
 
-    pub fn load(&self, key: &[u8]) -> Result<Option<RecordValue>> {
+    fn load(&self, key: &[u8]) -> Result<Option<RecordValue>> {
         let Some(bytes) = self
             .store
             .records
@@ -98,16 +76,15 @@ impl<'s> Batch<'s> {
         self.report.changed += 1;
         if is_new {
             self.report.new_records += 1;
-            let rows = Companions::of(key);
-            for ik in rows.index_keys {
+            for ik in index_keys(key) {
                 self.batch.insert(&self.store.rdata, ik, []);
             }
-            if let Some(name) = rows.name {
-                // Repeated for every record of a name; the LSM keeps one.
-                self.batch.insert(&self.store.names, name, []);
-            }
-            if let Some(t) = rows.rrtype {
-                *self.new_per_type.entry(t).or_default() += 1;
+            if let Ok(parts) = KeyParts::split(key) {
+                if let Ok((name, _)) = hearsay_record::Name::from_reversed(parts.reversed_name) {
+                    // Repeated for every record of a name; the LSM keeps one.
+                    self.batch.insert(&self.store.names, name.as_wire(), []);
+                }
+                *self.new_per_type.entry(parts.rrtype.0).or_default() += 1;
             }
         }
     }

@@ -68,34 +68,30 @@ fn cpu_by_thread() -> std::collections::BTreeMap<String, Duration> {
         return out;
     };
     for task in tasks.flatten() {
-        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
-            continue;
-        };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let name = stat[open + 1..close].to_string();
-        let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        let ticks = f.get(11).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0)
-            + f.get(12).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
-        *out.entry(name).or_default() += Duration::from_millis(ticks * 10);
+        if let Some((name, cpu)) = read_stat(&task.path().join("stat")) {
+            *out.entry(name).or_default() += cpu;
+        }
     }
     out
 }
 
 /// CPU time this process has used (user + system), from `/proc/self/stat`.
 fn cpu_time() -> Duration {
-    let ticks = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the command name (which may hold spaces) end with ')'.
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
-        .unwrap_or(0);
+    read_stat(Path::new("/proc/self/stat")).map_or(Duration::ZERO, |(_, cpu)| cpu)
+}
+
+/// A `/proc` stat file's command name and CPU time (user + system).
+fn read_stat(path: &Path) -> Option<(String, Duration)> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // The command name, which may hold spaces, is in parentheses; fields follow.
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
     // The kernel reports in USER_HZ, 100 on Linux.
-    Duration::from_millis(ticks * 10)
+    Some((
+        stat[open + 1..close].to_string(),
+        Duration::from_millis(ticks * 10),
+    ))
 }
 
 fn cores() -> usize {

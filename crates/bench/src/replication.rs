@@ -135,6 +135,25 @@ async fn until_caught_up(b: &Node, seq: u64, limit: Duration) -> Result<Duration
     Ok(started.elapsed())
 }
 
+/// Waits until B's storage engine has finished the flushes and compactions the
+/// bootstrap left behind (idle at three polls in a row, 50 ms apart); returns how long
+/// that took, up to the first of those polls. Blocks.
+fn until_settled(store: &Store) -> Duration {
+    let started = Instant::now();
+    let mut idle_since: Option<Duration> = None;
+    let mut idle = 0;
+    while idle < 3 {
+        if store.maintenance_running() {
+            (idle, idle_since) = (0, None);
+        } else {
+            idle += 1;
+            idle_since.get_or_insert(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    idle_since.unwrap_or_default()
+}
+
 /// About `n` new records like the store's (the query benchmark's generator with another
 /// seed: random names, so practically distinct from everything else).
 fn fresh_records(seed: u64, n: u64) -> Result<Vec<(Vec<u8>, Sighting)>> {
@@ -215,6 +234,9 @@ pub fn run(args: Args) -> Result<()> {
             cpu = cpu_time();
             threads = cpu_by_thread();
             let took = until_caught_up(&b, target, Duration::from_secs(3600)).await?;
+            let store = b.store().clone();
+            let settled = took + tokio::task::spawn_blocking(move || until_settled(&store)).await?;
+            let l0 = b.store().first_level_tables();
             cpu = cpu_time().saturating_sub(cpu);
             let after = cpu_by_thread();
             for (name, t) in threads.iter_mut() {
@@ -230,13 +252,15 @@ pub fn run(args: Args) -> Result<()> {
             let (rx, tx) = udp_bytes(&b).await;
             b.shutdown().await;
             a.shutdown().await;
-            anyhow::Ok((records, took, rx + tx))
+            anyhow::Ok((records, took, settled, l0, rx + tx))
         })?;
-        let (records, took, wire) = r;
-        let secs = took.as_secs_f64();
+        let (records, took, settled, l0, wire) = r;
+        let secs = settled.as_secs_f64();
         println!(
-            "snapshot run {run}: {records} records in {secs:.1}s: {:.0} records/s, {:.1} MB/s on the wire ({:.1} bytes/record), {:.2} CPU s per million ({:.0}% of {} cores)",
+            "snapshot run {run}: {records} records in {:.1}s, compactions done {secs:.1}s: {:.0} records/s ({:.0}/s until the vector), {:.1} MB/s on the wire ({:.1} bytes/record), {:.2} CPU s per million ({:.0}% of {} cores)",
+            took.as_secs_f64(),
             records as f64 / secs,
+            records as f64 / took.as_secs_f64(),
             wire as f64 / secs / 1e6,
             wire as f64 / records as f64,
             cpu.as_secs_f64() * 1e6 / records as f64,
@@ -258,6 +282,10 @@ pub fn run(args: Args) -> Result<()> {
             (cpu.as_secs_f64() * 1e6 / records as f64 - listed).max(0.0)
         ));
         println!("  CPU s per million by thread: {}", parts.join(", "));
+        println!(
+            "  first-level tables left (records, rdata, names, log): {:?}",
+            l0
+        );
         snap.push((records as f64 / secs, wire as f64 / secs / 1e6));
     }
 
@@ -364,7 +392,8 @@ pub fn run(args: Args) -> Result<()> {
 
 /// The snapshot bootstrap on the sync engine alone: A's store and a fresh store for B,
 /// frames handed over in lockstep on this thread, no network, no encryption. The
-/// baseline of the QUIC run: what the engine and the stores cost by themselves.
+/// baseline of the QUIC run: what the engine and the stores cost by themselves, until
+/// B's storage engine has compacted what the bootstrap wrote.
 pub fn engine_snapshot(source: &Path, dir: &Path) -> Result<(u64, Duration)> {
     let a_store = Arc::new(Store::open(source, Default::default())?);
     let origin = a_store.local_origin_name();
@@ -397,6 +426,7 @@ pub fn engine_snapshot(source: &Path, dir: &Path) -> Result<(u64, Duration)> {
             bail!("the engines stopped before B had A's records");
         }
     }
+    until_settled(&b_store);
     Ok((records, started.elapsed()))
 }
 

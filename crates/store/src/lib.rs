@@ -219,6 +219,18 @@ impl Store {
         })
     }
 
+    /// Is the storage engine flushing or compacting tables right now? A large write
+    /// (a snapshot) leaves work behind it; benchmarks wait for it to be done.
+    pub fn maintenance_running(&self) -> bool {
+        self.db.active_compactions() > 0 || self.db.outstanding_flushes() > 0
+    }
+
+    /// Tables waiting in the first level of the keyspaces written in bulk: `records`,
+    /// `rdata`, `names`, `log` (how many runs a read of each merges, beyond the rest).
+    pub fn first_level_tables(&self) -> [usize; 4] {
+        [&self.records, &self.rdata, &self.names, &self.log].map(|ks| ks.l0_table_count())
+    }
+
     /// Bytes on disk.
     pub fn disk_bytes(&self) -> Result<u64> {
         self.db.disk_space().map_err(|e| self.engine(e))

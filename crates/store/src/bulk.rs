@@ -9,8 +9,14 @@
 //! `apply_remote`'s: the same rows in `records`, `rdata`, `names` and `log`, the same
 //! counters and report.
 //!
+//! The `rdata` and `names` rows of new records are not in key order: they are staged as
+//! sorted run files (see the `spill` module) and merged once into their keyspaces by
+//! [`Store::finish_bulk_load`], which the end of a snapshot calls (and every open, after
+//! a crash). Until then reverse lookups and right-hand wildcards do not see the load's
+//! records; lookups by owner name and replication do.
+//!
 //! Ingestion is atomic per keyspace, not across them, so the order is chosen for
-//! crashes: the `log`, `rdata` and `names` rows go first (rows pointing at a record not
+//! crashes: the `log` table and the durable runs go first (rows pointing at a record not
 //! yet written are skipped by every reader, and rewritten identically when the batch is
 //! received again), then `records`, then one batch with the counters and any merges of
 //! existing records. A durable marker in `meta` is set before the first table and
@@ -22,6 +28,7 @@ use fjall::Keyspace;
 use hearsay_record::{KeyParts, Name, OriginId, RecordValue};
 
 use crate::keys::{index_keys, log_key, meta};
+use crate::spill::{self, Index};
 use crate::write::{Batch, sort_entries};
 use crate::{ApplyReport, RecordIter, RemoteEntry, Result, Store, WriterState};
 
@@ -57,7 +64,8 @@ impl Store {
     /// Merges entries like [`Store::apply_remote`] without markers, writing the records
     /// new to this store as new tables (see the module doc). Meant for a snapshot's
     /// batches: each in key order, one after the other, every record in one batch. Any
-    /// order is accepted (then they are sorted together).
+    /// order is accepted (then they are sorted together). The new records' `rdata` and
+    /// `names` rows wait for [`Store::finish_bulk_load`].
     pub fn apply_bulk(&self, mut batches: Vec<Vec<RemoteEntry>>) -> Result<ApplyReport> {
         let total: usize = batches.iter().map(Vec::len).sum();
         if total < BULK_MIN_ENTRIES {
@@ -154,9 +162,10 @@ impl Store {
         self.finish_bulk(batch, &mut state, vv)
     }
 
-    /// Writes the rows of new records as tables, in the order the module doc explains:
-    /// `log` and `names` on a second thread while this one writes `rdata` and then
-    /// `records`, whose tables join the keyspace only once the others have.
+    /// Writes the rows of new records, in the order the module doc explains: the `log`
+    /// table and the `names` run on a second thread while this one writes the `rdata`
+    /// run and then the `records` table, which joins the keyspace only once the others
+    /// are written.
     fn ingest_new(&self, rows: NewRows) -> Result<()> {
         self.meta
             .insert(meta::BULK_PENDING, [])
@@ -171,9 +180,9 @@ impl Store {
         std::thread::scope(|s| {
             let side = s.spawn(|| -> Result<()> {
                 self.ingest_log(log)?;
-                self.ingest_keys(&self.names, names)
+                self.stage(Index::Names, names)
             });
-            let mine = self.ingest_keys(&self.rdata, rdata).and_then(|()| {
+            let mine = self.stage(Index::Rdata, rdata).and_then(|()| {
                 // Already in key order, one row per key: records were grouped by key.
                 let mut ingestion = self.records.start_ingestion().map_err(|e| self.engine(e))?;
                 for (k, v) in records {
@@ -190,11 +199,52 @@ impl Store {
         })
     }
 
-    /// Ingests empty-valued rows (sorted and deduplicated here: ingestion demands strictly
-    /// increasing keys).
-    fn ingest_keys(&self, ks: &Keyspace, keys: Vec<Vec<u8>>) -> Result<()> {
+    /// Writes index rows as a run (sorted here) for [`Store::finish_bulk_load`].
+    fn stage(&self, index: Index, keys: Vec<Vec<u8>>) -> Result<()> {
         let sorted = sorted_keys(keys);
-        self.ingest_sorted(ks, sorted.iter().map(|(_, _, k)| k.as_slice()))
+        self.spill
+            .write_run(index, sorted.iter().map(|(_, _, k)| k.as_slice()))
+    }
+
+    /// Merges the index rows staged by bulk writes into `rdata` and `names`: one pass
+    /// over all runs of each, written as one new table run, after which the runs are
+    /// deleted. Cheap when nothing is staged. The end of a snapshot calls it, and so
+    /// does every open (a crash, or a load that never ended, leaves runs behind).
+    pub fn finish_bulk_load(&self) -> Result<()> {
+        let _writer = self.lock_writer();
+        let rdata = self.spill.runs(Index::Rdata)?;
+        let names = self.spill.runs(Index::Names)?;
+        if rdata.is_empty() && names.is_empty() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        std::thread::scope(|s| {
+            let side = s.spawn(|| self.merge_runs(&self.names, &names));
+            let mine = self.merge_runs(&self.rdata, &rdata);
+            let theirs = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            mine.and(theirs)
+        })?;
+        // Only once both are in: a crash before this merges them again, harmlessly.
+        self.spill.remove(&rdata)?;
+        self.spill.remove(&names)?;
+        tracing::info!(
+            runs = rdata.len() + names.len(),
+            took_ms = started.elapsed().as_millis() as u64,
+            "bulk load's index rows merged"
+        );
+        Ok(())
+    }
+
+    /// One keyspace's runs, merged into one new table run.
+    fn merge_runs(&self, ks: &Keyspace, runs: &[std::path::PathBuf]) -> Result<()> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        let mut ingestion = ks.start_ingestion().map_err(|e| self.engine(e))?;
+        spill::merge(runs, |row| {
+            ingestion.write(row, []).map_err(|e| self.engine(e))
+        })?;
+        ingestion.finish().map_err(|e| self.engine(e))
     }
 
     /// Ingests the `log` lines of new records. They were gathered record by record in
@@ -502,10 +552,27 @@ mod tests {
         let entries = snapshot(&plain);
         assert!(entries.len() > BULK_MIN_ENTRIES);
         let want = plain.apply_remote(entries.clone(), &[]).unwrap();
+        let before_load = dump(&bulk);
         let got = bulk.apply_bulk(frames(&entries)).unwrap();
         assert_eq!(got, want);
         assert!(got.new_records > 5000 && got.changed > got.new_records && got.duplicates > 0);
+        // Until the load ends, the new records' index rows wait in runs: `rdata` and
+        // `names` are as they were, everything else is written.
+        let (loading, done) = (dump(&bulk), dump(&plain));
+        for ((name, rows), ((_, want), (_, was))) in
+            loading.iter().zip(done.iter().zip(before_load.iter()))
+        {
+            match *name {
+                "rdata" | "names" => assert_eq!(rows, was, "{name}"),
+                _ => assert_eq!(rows, want, "{name}"),
+            }
+        }
+        // One run per keyspace and bulk write.
+        assert_eq!(bulk.spill.runs(Index::Rdata).unwrap().len(), 1);
+        bulk.finish_bulk_load().unwrap();
         assert_eq!(dump(&bulk), dump(&plain));
+        assert!(bulk.spill.runs(Index::Rdata).unwrap().is_empty());
+        assert!(bulk.spill.runs(Index::Names).unwrap().is_empty());
         assert_eq!(bulk.version_vector(), plain.version_vector());
         assert_eq!(
             bulk.stats().unwrap().records,
@@ -522,6 +589,7 @@ mod tests {
             (again.changed, again.duplicates),
             (0, entries.len() as u64 + 100)
         );
+        assert!(bulk.spill.runs(Index::Rdata).unwrap().is_empty());
         assert_eq!(dump(&bulk), dump(&plain));
 
         // The tables and the last batch survive a reopen.
@@ -533,6 +601,40 @@ mod tests {
             bulk.stats().unwrap().records,
             plain.stats().unwrap().records
         );
+    }
+
+    #[test]
+    fn a_load_that_never_ended_is_finished_by_the_next_open() {
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let [plain, bulk] = twin_stores(&dirs);
+        let entries = snapshot(&plain);
+        plain.apply_remote(entries.clone(), &[]).unwrap();
+        // Two loads' runs (say a snapshot interrupted, then the process killed in the
+        // next one before its end).
+        let (first, second) = entries.split_at(entries.len() / 2);
+        bulk.apply_bulk(frames(first)).unwrap();
+        bulk.apply_bulk(frames(second)).unwrap();
+        assert_eq!(bulk.spill.runs(Index::Names).unwrap().len(), 2);
+        drop(bulk);
+        let bulk = Store::open(dirs[1].path(), StoreOptions::default()).unwrap();
+        assert_eq!(dump(&bulk), dump(&plain));
+        assert!(bulk.spill.runs(Index::Names).unwrap().is_empty());
+        assert!(bulk.spill.runs(Index::Rdata).unwrap().is_empty());
+
+        // A run damaged on disk: the open fails and names the file.
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let [_, bulk] = twin_stores(&dirs);
+        bulk.apply_bulk(frames(&snapshot(&bulk))).unwrap();
+        let run = bulk.spill.runs(Index::Rdata).unwrap().remove(0);
+        drop(bulk);
+        let bytes = std::fs::read(&run).unwrap();
+        std::fs::write(&run, &bytes[..bytes.len() - 3]).unwrap();
+        let err = Store::open(dirs[1].path(), StoreOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains(&run.display().to_string()),
+            "{err}"
+        );
+        assert!(err.to_string().contains("cut short"), "{err}");
     }
 
     #[test]

@@ -33,6 +33,13 @@ pub enum StoreError {
     /// More origins than the store can number.
     #[error("too many origins")]
     TooManyOrigins,
+    /// Reading or writing a file of the store beside the database (a bulk load's runs).
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Creating the data directory failed.
     #[error("cannot create data directory {path}: {source}")]
     CreateDir {

@@ -43,6 +43,7 @@ pub mod keys;
 mod open;
 mod origins;
 mod read;
+mod spill;
 mod window;
 mod write;
 
@@ -102,6 +103,8 @@ pub struct Store {
     nxdomain: Keyspace,
     log: Keyspace,
     meta: Keyspace,
+    /// Index rows of a bulk load not yet merged into `rdata` and `names`.
+    spill: spill::Spill,
     origins: RwLock<Origins>,
     local: OriginId,
     writer: Mutex<WriterState>,

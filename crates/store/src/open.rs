@@ -8,6 +8,7 @@ use hearsay_record::OriginId;
 
 use crate::keys::meta;
 use crate::origins::{Origins, validate_origin_name};
+use crate::spill::Spill;
 use crate::{Result, SCHEMA_VERSION, Store, StoreError, StoreOptions, WriterState};
 
 impl Store {
@@ -61,6 +62,7 @@ impl Store {
             nxdomain,
             log,
             meta,
+            spill: Spill::open(dir)?,
             origins: RwLock::new(origins),
             local: OriginId(0),
             writer: Mutex::new(WriterState::default()),
@@ -69,6 +71,9 @@ impl Store {
         let mut state = store.load_writer_state()?;
         store.recount_after_bulk(&mut state)?;
         *store.lock_writer() = state;
+        // A bulk load that did not end (a crash, or a snapshot never resumed): its index
+        // rows go where readers see them.
+        store.finish_bulk_load()?;
         tracing::debug!(path = %dir.display(), origin = %store.local_origin_name(), "store opened");
         Ok(store)
     }

@@ -90,6 +90,12 @@ pub trait Replica {
     fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
         self.apply(batches.into_iter().flatten().collect(), &[])
     }
+    /// A snapshot stream ended, or the connection that carried it closed: whatever
+    /// `apply_snapshot` left for the end of a load is done now (a store merges the index
+    /// rows it staged, see `Store::finish_bulk_load`).
+    fn end_snapshot(&self) -> Result<(), ReplicaError> {
+        Ok(())
+    }
     /// A named piece of protocol state (progress, policy documents).
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError>;
     /// Stores (or with `None` deletes) a named piece of protocol state.
@@ -185,6 +191,10 @@ impl Replica for Store {
         Ok(applied(self, self.apply_bulk(remote)?))
     }
 
+    fn end_snapshot(&self) -> Result<(), ReplicaError> {
+        Ok(self.finish_bulk_load()?)
+    }
+
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
         Ok(Store::state(self, name)?)
     }
@@ -270,6 +280,9 @@ impl<T: Replica + ?Sized> Replica for std::sync::Arc<T> {
     }
     fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
         (**self).apply_snapshot(batches)
+    }
+    fn end_snapshot(&self) -> Result<(), ReplicaError> {
+        (**self).end_snapshot()
     }
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
         (**self).state(name)

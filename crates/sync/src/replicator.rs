@@ -258,6 +258,13 @@ impl<R: Replica> Replicator<R> {
         if let Err(e) = self.write_snapshot(conn) {
             tracing::warn!(conn, error = %e, "could not write the snapshot entries received");
         }
+        let in_snapshot = self
+            .sessions
+            .get(&conn)
+            .is_some_and(|s| s.in_snapshot.as_ref().is_some_and(|s| s.begun));
+        if in_snapshot && let Err(e) = self.replica.end_snapshot() {
+            tracing::warn!(conn, error = %e, "could not finish the snapshot entries received");
+        }
         self.snapshot_slots.remove(&conn);
         if let Some(s) = self.sessions.remove(&conn) {
             tracing::info!(peer = %s.peer.name, conn, "replication session closed");
@@ -407,6 +414,9 @@ impl<R: Replica> Replicator<R> {
                 let Some(snap) = s.in_snapshot.take().filter(|s| s.begun) else {
                     return Err(ProtocolError::Unexpected("snapshot end outside a snapshot").into());
                 };
+                // Before the markers: the vector covers the snapshot only once all its
+                // rows are where readers look.
+                self.replica.end_snapshot()?;
                 for (origin, seq) in snap.vector {
                     if peer.check_origin(&origin).is_ok() {
                         self.on_marker(conn, &origin, seq)?;

@@ -98,6 +98,8 @@ impl Store {
         let mut vv: HashMap<OriginId, u64> = HashMap::new();
         let mut rows = NewRows::with_capacity(total);
         let mut relogs = Vec::new();
+        // Per origin, the lowest seq of the log lines staged.
+        let mut staged: HashMap<OriginId, u64> = HashMap::new();
         // The records already held, in one pass over the batch's key range rather than a
         // point read per key (the writer lock keeps them as they are).
         let view = self.view();
@@ -136,6 +138,10 @@ impl Store {
             // A new record: one log line per origin, at the seq it ends with.
             for (origin, entry) in value.entries() {
                 rows.log.push(log_key(*origin, entry.seq, key));
+                staged
+                    .entry(*origin)
+                    .and_modify(|s: &mut u64| *s = (*s).min(entry.seq))
+                    .or_insert(entry.seq);
             }
             rows.rdata.extend(index_keys(key));
             if let Ok(parts) = KeyParts::split(key) {
@@ -158,14 +164,17 @@ impl Store {
         }
         if !rows.records.is_empty() {
             self.ingest_new(rows)?;
+            for (origin, seq) in staged {
+                let lowest = state.staged_log.entry(origin).or_insert(seq);
+                *lowest = (*lowest).min(seq);
+            }
         }
         self.finish_bulk(batch, &mut state, vv)
     }
 
     /// Writes the rows of new records, in the order the module doc explains: the `log`
-    /// table and the `names` run on a second thread while this one writes the `rdata`
-    /// run and then the `records` table, which joins the keyspace only once the others
-    /// are written.
+    /// and `names` runs on a second thread while this one writes the `rdata` run and then
+    /// the `records` table, which joins the keyspace only once the runs are written.
     fn ingest_new(&self, rows: NewRows) -> Result<()> {
         self.meta
             .insert(meta::BULK_PENDING, [])
@@ -179,7 +188,7 @@ impl Store {
         } = rows;
         std::thread::scope(|s| {
             let side = s.spawn(|| -> Result<()> {
-                self.ingest_log(log)?;
+                self.stage_log(log)?;
                 self.stage(Index::Names, names)
             });
             let mine = self.stage(Index::Rdata, rdata).and_then(|()| {
@@ -206,31 +215,60 @@ impl Store {
             .write_run(index, sorted.iter().map(|(_, _, k)| k.as_slice()))
     }
 
-    /// Merges the index rows staged by bulk writes into `rdata` and `names`: one pass
+    /// Merges the rows staged by bulk writes into `rdata`, `names` and `log`: one pass
     /// over all runs of each, written as one new table run, after which the runs are
     /// deleted. Cheap when nothing is staged. The end of a snapshot calls it, and so
-    /// does every open (a crash, or a load that never ended, leaves runs behind).
-    pub fn finish_bulk_load(&self) -> Result<()> {
-        let _writer = self.lock_writer();
-        let rdata = self.spill.runs(Index::Rdata)?;
-        let names = self.spill.runs(Index::Names)?;
-        if rdata.is_empty() && names.is_empty() {
-            return Ok(());
+    /// does every open (a crash, or a load that never ended, leaves runs behind). The
+    /// report's `readable` names the origins whose log lines became readable, and the
+    /// lowest seq of each: log readers that passed it must read again.
+    pub fn finish_bulk_load(&self) -> Result<ApplyReport> {
+        let mut state = self.lock_writer();
+        let runs = [Index::Rdata, Index::Names, Index::Log].map(|i| self.spill.runs(i));
+        let [rdata, names, log] = runs;
+        let (rdata, names, log) = (rdata?, names?, log?);
+        let mut report = ApplyReport::default();
+        if rdata.is_empty() && names.is_empty() && log.is_empty() {
+            return Ok(report);
         }
         let started = std::time::Instant::now();
         std::thread::scope(|s| {
-            let side = s.spawn(|| self.merge_runs(&self.names, &names));
+            let names = s.spawn(|| self.merge_runs(&self.names, &names));
+            let log = s.spawn(|| self.merge_runs(&self.log, &log));
             let mine = self.merge_runs(&self.rdata, &rdata);
-            let theirs = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            mine.and(theirs)
+            let join = |h: std::thread::ScopedJoinHandle<'_, Result<()>>| {
+                h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+            };
+            let (names, log) = (join(names), join(log));
+            mine.and(names).and(log)
         })?;
-        // Only once both are in: a crash before this merges them again, harmlessly.
-        self.spill.remove(&rdata)?;
-        self.spill.remove(&names)?;
+        // Only once all are in: a crash before this merges them again, harmlessly.
+        for runs in [&rdata, &names, &log] {
+            self.spill.remove(runs)?;
+        }
+        report.readable = state.staged_log.drain().collect();
         tracing::info!(
-            runs = rdata.len() + names.len(),
+            runs = rdata.len() + names.len() + log.len(),
             took_ms = started.elapsed().as_millis() as u64,
-            "bulk load's index rows merged"
+            "bulk load's secondary rows merged"
+        );
+        Ok(report)
+    }
+
+    /// Merges the staged `log` lines alone (the vector of an origin that has some is
+    /// about to move: the lines it covers must be readable first), naming the origins
+    /// and their lowest seqs in `report.readable`.
+    pub(crate) fn merge_staged_log(
+        &self,
+        state: &mut WriterState,
+        report: &mut ApplyReport,
+    ) -> Result<()> {
+        let runs = self.spill.runs(Index::Log)?;
+        self.merge_runs(&self.log, &runs)?;
+        self.spill.remove(&runs)?;
+        report.readable.extend(state.staged_log.drain());
+        tracing::debug!(
+            runs = runs.len(),
+            "staged log lines merged before a vector update"
         );
         Ok(())
     }
@@ -247,33 +285,17 @@ impl Store {
         ingestion.finish().map_err(|e| self.engine(e))
     }
 
-    /// Ingests the `log` lines of new records. They were gathered record by record in
-    /// key order, so ordering them by (origin, seq) alone, keeping the order of equal
-    /// ones, orders them fully, without comparing record keys.
-    fn ingest_log(&self, mut lines: Vec<Vec<u8>>) -> Result<()> {
+    /// Stages the `log` lines of new records. They were gathered record by record in key
+    /// order, so ordering them by (origin, seq) alone, keeping the order of equal ones,
+    /// orders them fully, without comparing record keys.
+    fn stage_log(&self, mut lines: Vec<Vec<u8>>) -> Result<()> {
         lines.sort_by_key(|k| head(&k[..k.len().min(LOG_PREFIX)]));
-        // One pass to make sure (ingestion refuses keys out of order by panicking).
+        // One pass to make sure (a run must be in order).
         if !lines.is_sorted() {
             lines.sort_unstable();
         }
-        self.ingest_sorted(&self.log, lines.iter().map(Vec::as_slice))
-    }
-
-    /// Ingests empty-valued rows given in order (repeats are written once).
-    fn ingest_sorted<'k>(&self, ks: &Keyspace, keys: impl Iterator<Item = &'k [u8]>) -> Result<()> {
-        let mut keys = keys.peekable();
-        if keys.peek().is_none() {
-            return Ok(());
-        }
-        let mut ingestion = ks.start_ingestion().map_err(|e| self.engine(e))?;
-        let mut last: Option<&[u8]> = None;
-        for k in keys {
-            if last != Some(k) {
-                ingestion.write(k, []).map_err(|e| self.engine(e))?;
-                last = Some(k);
-            }
-        }
-        ingestion.finish().map_err(|e| self.engine(e))
+        self.spill
+            .write_run(Index::Log, lines.iter().map(Vec::as_slice))
     }
 
     /// The last batch of a bulk apply: merges of existing records, the counters, the
@@ -554,8 +576,29 @@ mod tests {
         let want = plain.apply_remote(entries.clone(), &[]).unwrap();
         let before_load = dump(&bulk);
         let got = bulk.apply_bulk(frames(&entries)).unwrap();
-        assert_eq!(got, want);
+        // The snapshot echoes this store's own entries with higher seqs, which moves its
+        // vector: the staged log lines were merged before that (and reported readable,
+        // from the lowest seq of each origin's new records).
+        assert_eq!(
+            ApplyReport {
+                readable: Vec::new(),
+                ..got.clone()
+            },
+            want
+        );
         assert!(got.new_records > 5000 && got.changed > got.new_records && got.duplicates > 0);
+        let staged: std::collections::BTreeMap<OriginId, u64> =
+            got.lowest_changed.iter().copied().collect();
+        let readable: std::collections::BTreeMap<OriginId, u64> =
+            got.readable.iter().copied().collect();
+        assert_eq!(
+            readable.keys().collect::<Vec<_>>(),
+            staged.keys().collect::<Vec<_>>()
+        );
+        assert!(
+            readable.iter().all(|(o, s)| *s >= staged[o]),
+            "{readable:?} {staged:?}"
+        );
         // Until the load ends, the new records' index rows wait in runs: `rdata` and
         // `names` are as they were, everything else is written.
         let (loading, done) = (dump(&bulk), dump(&plain));
@@ -569,7 +612,8 @@ mod tests {
         }
         // One run per keyspace and bulk write.
         assert_eq!(bulk.spill.runs(Index::Rdata).unwrap().len(), 1);
-        bulk.finish_bulk_load().unwrap();
+        assert!(bulk.spill.runs(Index::Log).unwrap().is_empty());
+        assert_eq!(bulk.finish_bulk_load().unwrap(), ApplyReport::default());
         assert_eq!(dump(&bulk), dump(&plain));
         assert!(bulk.spill.runs(Index::Rdata).unwrap().is_empty());
         assert!(bulk.spill.runs(Index::Names).unwrap().is_empty());
@@ -601,6 +645,45 @@ mod tests {
             bulk.stats().unwrap().records,
             plain.stats().unwrap().records
         );
+    }
+
+    #[test]
+    fn staged_log_lines_become_readable_before_the_vector_covers_them() {
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let [_, bulk] = twin_stores(&dirs);
+        // No echo of the store's own entries, which would move its vector.
+        let mut entries = snapshot(&bulk);
+        entries.retain(|e| e.origin != bulk.local_origin());
+        let c = bulk.lookup_origin("team-c").unwrap();
+        let log_lines = |store: &Store, origin| store.view().log_from(origin, 0).count();
+        bulk.apply_bulk(frames(&entries)).unwrap();
+        // Only the lines of records held before are readable; the new ones are staged.
+        let before = log_lines(&bulk, c);
+        assert_eq!(bulk.spill.runs(Index::Log).unwrap().len(), 1);
+        // Entries of another origin, no marker: nothing moves.
+        let b = bulk.lookup_origin("team-b").unwrap();
+        let fresh = |n: u64, origin| RemoteEntry {
+            key: key(100_000 + n),
+            origin,
+            entry: entry(50, 1),
+        };
+        let r = bulk.apply_remote(vec![fresh(1, b)], &[]).unwrap();
+        assert!(r.readable.is_empty());
+        assert_eq!(log_lines(&bulk, c), before);
+        // A marker for team-c: its staged lines (and every other origin's) are merged
+        // first, and the report says from which seq they became readable.
+        let r = bulk.apply_remote(vec![fresh(2, c)], &[(c, 50)]).unwrap();
+        let readable: std::collections::BTreeMap<OriginId, u64> =
+            r.readable.iter().copied().collect();
+        assert_eq!(readable.get(&c), Some(&2), "{readable:?}");
+        assert!(readable.contains_key(&b));
+        assert!(log_lines(&bulk, c) > before + 1000);
+        assert!(bulk.spill.runs(Index::Log).unwrap().is_empty());
+        // The index runs wait for the end of the load.
+        assert_eq!(bulk.spill.runs(Index::Rdata).unwrap().len(), 1);
+        let done = bulk.finish_bulk_load().unwrap();
+        assert!(done.readable.is_empty());
+        assert!(bulk.spill.runs(Index::Rdata).unwrap().is_empty());
     }
 
     #[test]

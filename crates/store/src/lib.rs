@@ -128,6 +128,10 @@ struct WriterState {
     vv: HashMap<OriginId, u64>,
     /// Records per type.
     counts: HashMap<u16, u64>,
+    /// Origins with `log` lines staged by bulk writes (not yet readable), and the lowest
+    /// seq staged of each: the store merges them before the vector of such an origin
+    /// moves, and replication rewinds its log readers to that seq once they are in.
+    staged_log: HashMap<OriginId, u64>,
 }
 
 /// One origin's line of the version vector, by name.

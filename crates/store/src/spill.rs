@@ -1,12 +1,12 @@
-//! Index rows of a bulk load, staged in sorted run files and merged once at its end.
+//! Secondary rows of a bulk load, staged in sorted run files and merged once at its end.
 //!
-//! A snapshot's records arrive in key order; their `rdata` and `names` rows do not. Each
-//! bulk write's rows, ingested as a table, overlapped every table before it, and fjall
-//! merged the growing keyspaces again every few writes: at 10M records that compaction,
-//! and what it still had to do once the records were in, was the largest part of the
-//! bootstrap. Instead each bulk write sorts its rows into one run file per keyspace
-//! here, and [`Store::finish_bulk_load`](crate::Store::finish_bulk_load) merges all the
-//! runs of a keyspace once, in one pass, into one new table run.
+//! A snapshot's records arrive in key order; their `rdata`, `names` and `log` rows do
+//! not. Each bulk write's rows, ingested as a table, overlapped every table before it,
+//! and fjall merged the growing keyspaces again every few writes: at 10M records that
+//! compaction, and what it still had to do once the records were in, was the largest
+//! part of the bootstrap. Instead each bulk write sorts its rows into one run file per
+//! keyspace here, and [`Store::finish_bulk_load`](crate::Store::finish_bulk_load) merges
+//! all the runs of a keyspace once, in one pass, into one new table run.
 //!
 //! A run file holds rows in strictly increasing order, each as a little-endian `u32`
 //! length and the bytes. It is written under a temporary name, synced and renamed, so a
@@ -30,6 +30,7 @@ const MAX_ROW: usize = 1 << 16;
 pub(crate) enum Index {
     Rdata,
     Names,
+    Log,
 }
 
 impl Index {
@@ -37,6 +38,7 @@ impl Index {
         match self {
             Index::Rdata => "rdata",
             Index::Names => "names",
+            Index::Log => "log",
         }
     }
 }

@@ -49,6 +49,7 @@ fn local_updates_accumulate_and_log_keeps_one_line_per_record() {
             new_records: 2,
             duplicates: 0,
             lowest_changed: vec![],
+            readable: vec![],
         }
     );
     let r = store.apply_local(vec![(a.clone(), s(50, 120, 3))]).unwrap();
@@ -133,6 +134,7 @@ fn remote_entries_merge_and_vector_advances_only_on_markers() {
             new_records: 0,
             duplicates: 2,
             lowest_changed: vec![],
+            readable: vec![],
         }
     );
     assert_eq!(store.version_vector()[&peer], 5);

@@ -21,6 +21,10 @@ pub struct ApplyReport {
     /// Per origin, the lowest seq among the entries that changed something (remote
     /// applies only): replication rewinds log readers that already passed it.
     pub lowest_changed: Vec<(OriginId, u64)>,
+    /// Per origin, the lowest seq of `log` lines a bulk load had staged and that only
+    /// now became readable (see [`Store::finish_bulk_load`]): every log reader that
+    /// passed it reads again, whoever the entries came from.
+    pub readable: Vec<(OriginId, u64)>,
 }
 
 /// One origin's entry for one record, as replication delivers it.
@@ -113,6 +117,10 @@ impl<'s> Batch<'s> {
         state: &mut WriterState,
         vv_updates: HashMap<OriginId, u64>,
     ) -> Result<ApplyReport> {
+        // The vector must never cover log lines a reader cannot see yet.
+        if vv_updates.keys().any(|o| state.staged_log.contains_key(o)) {
+            self.store.merge_staged_log(state, &mut self.report)?;
+        }
         let mut counts = Vec::with_capacity(self.new_per_type.len());
         for (t, n) in &self.new_per_type {
             let total = state.counts.get(t).copied().unwrap_or(0) + n;

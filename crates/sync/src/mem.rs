@@ -34,6 +34,9 @@ pub struct Mem {
     records: BTreeMap<Arc<[u8]>, Vec<(OriginIx, Entry)>>,
     /// Log: (origin, seq, key), one line per record and origin at its latest seq.
     log: BTreeSet<(OriginIx, u64, Arc<[u8]>)>,
+    /// Log lines of the records a snapshot brought, not readable until the snapshot
+    /// ends, as the store stages them (see `Store::finish_bulk_load`).
+    staged: BTreeSet<(OriginIx, u64, Arc<[u8]>)>,
 }
 
 impl Mem {
@@ -84,6 +87,29 @@ impl Mem {
             self.log.remove(&(origin, old, key.clone()));
         }
         self.log.insert((origin, new, key.clone()));
+    }
+
+    /// Makes the staged log lines readable; returns per origin the lowest seq staged.
+    fn merge_staged(&mut self) -> Vec<(String, u64)> {
+        let mut lowest: BTreeMap<OriginIx, u64> = BTreeMap::new();
+        for line in std::mem::take(&mut self.staged) {
+            lowest.entry(line.0).or_insert(line.1);
+            self.log.insert(line);
+        }
+        lowest
+            .into_iter()
+            .map(|(o, seq)| (self.name(o).to_owned(), seq))
+            .collect()
+    }
+
+    /// Does any staged line belong to `origin`?
+    fn has_staged(&self, origin: &str) -> bool {
+        self.find(origin).is_some_and(|o| {
+            self.staged
+                .range((o, 0, Arc::from(&[][..]))..)
+                .next()
+                .is_some_and(|l| l.0 == o)
+        })
     }
 
     /// Records held.
@@ -155,8 +181,10 @@ impl MemReplica {
         }
     }
 
-    /// A replica restarted from durable state.
-    pub fn from_state(mem: Mem) -> Self {
+    /// A replica restarted from durable state (staged log lines become readable, as a
+    /// store's open merges them).
+    pub fn from_state(mut mem: Mem) -> Self {
+        mem.merge_staged();
         MemReplica {
             inner: Mutex::new(mem),
         }
@@ -169,6 +197,90 @@ impl MemReplica {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Mem> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Merges entries (and markers); with `stage`, the log lines of records new to the
+    /// replica are staged, as a store's bulk write stages them.
+    fn merge(
+        &self,
+        entries: Vec<WireEntry>,
+        complete: &[(String, u64)],
+        stage: bool,
+    ) -> Result<Applied, ReplicaError> {
+        let mut m = self.lock();
+        let mut applied = Applied::default();
+        let local = m.local.clone();
+        let mut local_moved = false;
+        // Records new to the replica in this merge: all their lines are staged.
+        let mut new_keys: BTreeSet<Arc<[u8]>> = BTreeSet::new();
+        for e in entries {
+            let o = m.intern(&e.origin)?;
+            let is_new = m.records.get(&e.key[..]).is_none_or(Vec::is_empty);
+            let k = m.key(&e.key);
+            if stage && is_new {
+                new_keys.insert(k.clone());
+            }
+            let staged = new_keys.contains(&k);
+            let record = m.records.entry(k.clone()).or_default();
+            let (changed, old_seq) = match record.iter_mut().find(|(i, _)| *i == o) {
+                Some((_, existing)) => {
+                    let old = existing.seq;
+                    (existing.merge(&e.entry), Some(old))
+                }
+                None => {
+                    record.push((o, e.entry));
+                    (true, None)
+                }
+            };
+            if !changed {
+                applied.duplicates += 1;
+                continue;
+            }
+            applied.changed += 1;
+            match applied
+                .lowest_changed
+                .iter_mut()
+                .find(|(name, _)| *name == e.origin)
+            {
+                Some((_, s)) => *s = (*s).min(e.entry.seq),
+                None => applied.lowest_changed.push((e.origin.clone(), e.entry.seq)),
+            }
+            if is_new {
+                applied.new_records += 1;
+            }
+            if old_seq.is_none_or(|old| e.entry.seq > old) {
+                if staged {
+                    if let Some(old) = old_seq {
+                        m.staged.remove(&(o, old, k.clone()));
+                    }
+                    m.staged.insert((o, e.entry.seq, k.clone()));
+                } else {
+                    m.relog(o, &k, old_seq, e.entry.seq);
+                }
+            }
+            if e.origin == local {
+                let mine = m.vector.entry(local.clone()).or_default();
+                if e.entry.seq > *mine {
+                    *mine = e.entry.seq;
+                    local_moved = true;
+                }
+            }
+        }
+        for (origin, seq) in complete {
+            if *origin == local {
+                continue;
+            }
+            let v = m.vector.entry(origin.clone()).or_default();
+            *v = (*v).max(*seq);
+        }
+        // The vector never covers lines a reader cannot see: staged lines of an origin
+        // whose vector moved are made readable (in the same atomic apply).
+        let moved = complete.iter().any(|(o, _)| *o != local && m.has_staged(o))
+            || (local_moved && m.has_staged(&local));
+        if moved {
+            applied.readable = m.merge_staged();
+        }
+        Ok(applied)
     }
 
     /// The local origin's own update (one seq for the batch), as the store's
@@ -293,56 +405,18 @@ impl Replica for MemReplica {
         entries: Vec<WireEntry>,
         complete: &[(String, u64)],
     ) -> Result<Applied, ReplicaError> {
-        let mut m = self.lock();
-        let mut applied = Applied::default();
-        let local = m.local.clone();
-        for e in entries {
-            let o = m.intern(&e.origin)?;
-            let is_new = m.records.get(&e.key[..]).is_none_or(Vec::is_empty);
-            let k = m.key(&e.key);
-            let record = m.records.entry(k.clone()).or_default();
-            let (changed, old_seq) = match record.iter_mut().find(|(i, _)| *i == o) {
-                Some((_, existing)) => {
-                    let old = existing.seq;
-                    (existing.merge(&e.entry), Some(old))
-                }
-                None => {
-                    record.push((o, e.entry));
-                    (true, None)
-                }
-            };
-            if !changed {
-                applied.duplicates += 1;
-                continue;
-            }
-            applied.changed += 1;
-            match applied
-                .lowest_changed
-                .iter_mut()
-                .find(|(name, _)| *name == e.origin)
-            {
-                Some((_, s)) => *s = (*s).min(e.entry.seq),
-                None => applied.lowest_changed.push((e.origin.clone(), e.entry.seq)),
-            }
-            if is_new {
-                applied.new_records += 1;
-            }
-            if old_seq.is_none_or(|old| e.entry.seq > old) {
-                m.relog(o, &k, old_seq, e.entry.seq);
-            }
-            if e.origin == local {
-                let mine = m.vector.entry(local.clone()).or_default();
-                *mine = (*mine).max(e.entry.seq);
-            }
-        }
-        for (origin, seq) in complete {
-            if *origin == local {
-                continue;
-            }
-            let v = m.vector.entry(origin.clone()).or_default();
-            *v = (*v).max(*seq);
-        }
-        Ok(applied)
+        self.merge(entries, complete, false)
+    }
+
+    fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
+        self.merge(batches.into_iter().flatten().collect(), &[], true)
+    }
+
+    fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
+        Ok(Applied {
+            readable: self.lock().merge_staged(),
+            ..Applied::default()
+        })
     }
 
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {

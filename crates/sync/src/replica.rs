@@ -53,6 +53,9 @@ pub struct Applied {
     pub duplicates: u64,
     /// Per origin, the lowest seq of the entries that changed something.
     pub lowest_changed: Vec<(String, u64)>,
+    /// Per origin, the lowest seq of log lines that only now became readable (a bulk
+    /// load's, staged until its end): every log reader that passed it reads again.
+    pub readable: Vec<(String, u64)>,
 }
 
 /// A node's database as the protocol sees it.
@@ -91,10 +94,11 @@ pub trait Replica {
         self.apply(batches.into_iter().flatten().collect(), &[])
     }
     /// A snapshot stream ended, or the connection that carried it closed: whatever
-    /// `apply_snapshot` left for the end of a load is done now (a store merges the index
-    /// rows it staged, see `Store::finish_bulk_load`).
-    fn end_snapshot(&self) -> Result<(), ReplicaError> {
-        Ok(())
+    /// `apply_snapshot` left for the end of a load is done now (a store merges the rows
+    /// it staged, see `Store::finish_bulk_load`). `readable` names the log lines that
+    /// only now became readable.
+    fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
+        Ok(Applied::default())
     }
     /// A named piece of protocol state (progress, policy documents).
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError>;
@@ -191,8 +195,8 @@ impl Replica for Store {
         Ok(applied(self, self.apply_bulk(remote)?))
     }
 
-    fn end_snapshot(&self) -> Result<(), ReplicaError> {
-        Ok(self.finish_bulk_load()?)
+    fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
+        Ok(applied(self, self.finish_bulk_load()?))
     }
 
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
@@ -232,15 +236,17 @@ fn remote_entries(
 
 /// A store's report in the protocol's terms (origins by name).
 fn applied(store: &Store, r: ApplyReport) -> Applied {
+    let named = |v: Vec<(hearsay_record::OriginId, u64)>| {
+        v.into_iter()
+            .filter_map(|(id, seq)| Some((store.origin_name(id)?, seq)))
+            .collect()
+    };
     Applied {
         changed: r.changed,
         new_records: r.new_records,
         duplicates: r.duplicates,
-        lowest_changed: r
-            .lowest_changed
-            .iter()
-            .filter_map(|(id, seq)| Some((store.origin_name(*id)?, *seq)))
-            .collect(),
+        lowest_changed: named(r.lowest_changed),
+        readable: named(r.readable),
     }
 }
 
@@ -281,7 +287,7 @@ impl<T: Replica + ?Sized> Replica for std::sync::Arc<T> {
     fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
         (**self).apply_snapshot(batches)
     }
-    fn end_snapshot(&self) -> Result<(), ReplicaError> {
+    fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
         (**self).end_snapshot()
     }
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {

@@ -262,8 +262,13 @@ impl<R: Replica> Replicator<R> {
             .sessions
             .get(&conn)
             .is_some_and(|s| s.in_snapshot.as_ref().is_some_and(|s| s.begun));
-        if in_snapshot && let Err(e) = self.replica.end_snapshot() {
-            tracing::warn!(conn, error = %e, "could not finish the snapshot entries received");
+        if in_snapshot {
+            match self.replica.end_snapshot() {
+                Ok(applied) => self.applied(conn, applied),
+                Err(e) => {
+                    tracing::warn!(conn, error = %e, "could not finish the snapshot entries received");
+                }
+            }
         }
         self.snapshot_slots.remove(&conn);
         if let Some(s) = self.sessions.remove(&conn) {
@@ -416,7 +421,8 @@ impl<R: Replica> Replicator<R> {
                 };
                 // Before the markers: the vector covers the snapshot only once all its
                 // rows are where readers look.
-                self.replica.end_snapshot()?;
+                let applied = self.replica.end_snapshot()?;
+                self.applied(conn, applied);
                 for (origin, seq) in snap.vector {
                     if peer.check_origin(&origin).is_ok() {
                         self.on_marker(conn, &origin, seq)?;
@@ -539,15 +545,19 @@ impl<R: Replica> Replicator<R> {
                     continue;
                 }
                 if let Some(out) = s.out.get_mut(&origin) {
-                    out.dirty = true;
-                    let passed = out.cursor.seq > seq
-                        || (out.cursor.seq == seq && out.cursor.after_key.is_some());
-                    if passed {
-                        out.cursor = LogCursor {
-                            seq,
-                            after_key: None,
-                        };
-                    }
+                    out.rewind(seq);
+                }
+            }
+        }
+        // Lines a bulk load staged, readable only now: every session that passed them
+        // reads them, the one that sent them too, but not what its peer already holds
+        // (its vector: what it said it has, and what this node marked complete, which
+        // never covered staged lines).
+        for (origin, seq) in applied.readable {
+            for s in self.sessions.values_mut() {
+                let held = s.peer_vector.get(&origin).copied().unwrap_or(0);
+                if let Some(out) = s.out.get_mut(&origin) {
+                    out.rewind(seq.max(held.saturating_add(1)));
                 }
             }
         }

@@ -84,6 +84,19 @@ impl OutCursor {
             caught_up: false,
         }
     }
+
+    /// Lines from `seq` on may be new: read them again if the cursor passed them.
+    pub fn rewind(&mut self, seq: u64) {
+        self.dirty = true;
+        let passed =
+            self.cursor.seq > seq || (self.cursor.seq == seq && self.cursor.after_key.is_some());
+        if passed {
+            self.cursor = LogCursor {
+                seq,
+                after_key: None,
+            };
+        }
+    }
 }
 
 /// A snapshot being received (persisted so that it can resume).

@@ -26,8 +26,8 @@ fn sight(t: u64) -> Sighting {
 }
 
 /// A few nodes and the links between them; `pump` moves frames until nothing moves.
-struct Net {
-    nodes: Vec<Replicator<MemReplica>>,
+struct Net<R: Replica = MemReplica> {
+    nodes: Vec<Replicator<R>>,
     names: Vec<String>,
     links: Vec<(usize, usize, ConnId)>,
     now: Duration,
@@ -42,6 +42,22 @@ impl Net {
                 Replicator::new(MemReplica::new(n), SyncConfig::new(peers.clone())).unwrap()
             })
             .collect();
+        Net::of(specs, nodes)
+    }
+
+    fn records(
+        &self,
+        i: usize,
+    ) -> std::collections::BTreeMap<
+        Vec<u8>,
+        std::collections::BTreeMap<String, hearsay_record::Entry>,
+    > {
+        self.nodes[i].replica().dump().records()
+    }
+}
+
+impl<R: Replica> Net<R> {
+    fn of(specs: &[(&str, Vec<PeerPolicy>)], nodes: Vec<Replicator<R>>) -> Self {
         Net {
             nodes,
             names: specs.iter().map(|(n, _)| n.to_string()).collect(),
@@ -90,16 +106,6 @@ impl Net {
             }
         }
         panic!("the network never went quiet");
-    }
-
-    fn records(
-        &self,
-        i: usize,
-    ) -> std::collections::BTreeMap<
-        Vec<u8>,
-        std::collections::BTreeMap<String, hearsay_record::Entry>,
-    > {
-        self.nodes[i].replica().dump().records()
     }
 }
 
@@ -505,4 +511,194 @@ fn a_crash_loses_only_the_snapshot_entries_not_yet_written_and_they_come_again()
         "the stream resumed after the last entries written, not the last received"
     );
     assert_eq!(b_replica.vector().get("a"), Some(&1));
+}
+
+/// Every record of a store with its entries: what must be equal everywhere.
+fn store_records(store: &hearsay_store::Store) -> Vec<replica::SnapshotRecord> {
+    store
+        .view()
+        .records_after(None)
+        .map(|r| {
+            let (key, value) = r.unwrap();
+            let entries = value
+                .entries()
+                .iter()
+                .map(|(id, e)| (store.origin_name(*id).unwrap(), *e))
+                .collect();
+            (key, entries)
+        })
+        .collect()
+}
+
+/// Real stores, where a snapshot's log lines wait in runs until its end. b bootstraps
+/// from a and c (both offer it a snapshot) while a keeps writing and c relays a's news
+/// to b live; d hears of a only through b. Every node ends with every record, and b's
+/// indexes and log are what a store written entry by entry holds.
+#[test]
+fn a_node_bootstrapping_into_real_stores_relays_everything_it_loaded() {
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["a", "b", "c", "d"];
+    let peers: [&[&str]; 4] = [&["b", "c"], &["a", "c", "d"], &["a", "b"], &["b"]];
+    let stores: Vec<Arc<hearsay_store::Store>> = names
+        .iter()
+        .map(|n| {
+            let s = hearsay_store::Store::open(&dir.path().join(n), Default::default()).unwrap();
+            s.set_local_origin_name(n).unwrap();
+            Arc::new(s)
+        })
+        .collect();
+    let batch = |prefix: &str, from: u32, n: u32| -> Vec<(Vec<u8>, Sighting)> {
+        (from..from + n)
+            .map(|i| {
+                (
+                    key(&format!("{prefix}{i}.example"), (i % 250) as u8),
+                    sight(u64::from(i)),
+                )
+            })
+            .collect()
+    };
+    for i in 0..10 {
+        stores[0].apply_local(batch("a", i * 3000, 3000)).unwrap();
+    }
+    stores[3].apply_local(batch("d", 0, 500)).unwrap();
+    let specs: Vec<(&str, Vec<PeerPolicy>)> = names
+        .iter()
+        .zip(peers)
+        .map(|(n, p)| (*n, open(p)))
+        .collect();
+    let nodes = stores
+        .iter()
+        .zip(&specs)
+        .map(|(s, (_, p))| {
+            let mut config = SyncConfig::new(p.clone());
+            // Several bulk writes per snapshot (each above the bulk threshold).
+            config.snapshot_apply_bytes = 700_000;
+            Replicator::new(s.clone(), config).unwrap()
+        })
+        .collect();
+    let mut net = Net::of(&specs, nodes);
+    net.connect(0, 2);
+    net.pump();
+    net.connect(1, 0);
+    net.connect(1, 2);
+    net.connect(1, 3);
+    // A few rounds of frames with a writing in between, then until quiet.
+    for round in 0..12u32 {
+        for (x, y, c) in net.links.clone() {
+            for (from, to) in [(x, y), (y, x)] {
+                for _ in 0..3 {
+                    if let Some(f) = net.nodes[from].poll_transmit(c, net.now).unwrap() {
+                        net.nodes[to].handle(c, &f, net.now).unwrap();
+                    }
+                }
+            }
+        }
+        net.now += Duration::from_millis(60);
+        if round % 3 == 0 {
+            stores[0]
+                .apply_local(batch("late", round * 100, 100))
+                .unwrap();
+        }
+    }
+    net.pump();
+    let want = store_records(&stores[0]);
+    assert_eq!(want.len(), 30_000 + 400 + 500);
+    for (i, s) in stores.iter().enumerate().skip(1) {
+        assert_eq!(store_records(s), want, "{}", names[i]);
+    }
+    let b_in: u64 = net.nodes[1]
+        .peers(net.now)
+        .iter()
+        .map(|p| p.stats.snapshot_records_in)
+        .sum();
+    assert!(
+        b_in >= 30_000,
+        "b bootstrapped by snapshot ({b_in} records)"
+    );
+    // b's secondary keyspaces hold what c's (written entry by entry) hold.
+    let rows = |s: &hearsay_store::Store| {
+        let v = s.view();
+        let all = |it: hearsay_store::IndexIter<'_>| it.map(|r| r.unwrap()).collect::<Vec<_>>();
+        (all(v.index_prefix(&[])), all(v.names_prefix(&[])))
+    };
+    assert_eq!(rows(&stores[1]), rows(&stores[2]));
+    for origin in ["a", "d"] {
+        let lines = |s: &hearsay_store::Store| {
+            let id = s.lookup_origin(origin).unwrap();
+            let mut l: Vec<Vec<u8>> = s.view().log_from(id, 0).map(|r| r.unwrap().1).collect();
+            l.sort();
+            l
+        };
+        assert_eq!(lines(&stores[1]), lines(&stores[2]), "log of {origin}");
+    }
+}
+
+/// A store stages a snapshot's log lines until the snapshot ends, or until the vector
+/// of their origin moves. A session that read past them in the meantime (here: d's, at
+/// b, reading a's news relayed live) must read them again once they are readable, or d
+/// would be told "complete" without them.
+#[test]
+fn log_lines_that_become_readable_late_are_sent_to_sessions_that_passed_them() {
+    let mut net = Net::new(&[
+        ("a", open(&["b"])),
+        ("b", open(&["a", "d"])),
+        ("d", open(&["b"])),
+    ]);
+    let ab = net.connect(0, 1);
+    net.connect(1, 2);
+    let records = |prefix: &str, n: u32| -> Vec<(Vec<u8>, Sighting)> {
+        (0..n)
+            .map(|i| {
+                (
+                    key(&format!("{prefix}{i}.example"), i as u8),
+                    sight(u64::from(i)),
+                )
+            })
+            .collect()
+    };
+    for u in 0..3 {
+        net.nodes[0]
+            .replica()
+            .observe(&records(&format!("u{u}-"), 10));
+    }
+    net.pump();
+    assert_eq!(net.records(2), net.records(0));
+    // a's update 4 reaches b as a snapshot would bring it: merged, its lines staged.
+    let seq4 = net.nodes[0].replica().observe(&records("u3-", 20));
+    let staged: Vec<WireEntry> = net.nodes[0]
+        .replica()
+        .dump()
+        .entries()
+        .filter(|(_, _, e)| e.seq == seq4)
+        .map(|(k, o, e)| WireEntry {
+            key: k.to_vec(),
+            origin: o.to_owned(),
+            entry: *e,
+        })
+        .collect();
+    assert_eq!(staged.len(), 20);
+    net.nodes[1].replica().apply_snapshot(vec![staged]).unwrap();
+    // Update 5 goes to b live: its entries first (readable at once)...
+    net.nodes[0].replica().observe(&records("u4-", 5));
+    let mut frames = Vec::new();
+    while let Some(f) = net.nodes[0].poll_transmit(ab, net.now).unwrap() {
+        frames.push(f);
+    }
+    let (entries, rest) = frames.split_at(1);
+    net.nodes[1].handle(ab, &entries[0], net.now).unwrap();
+    // ... which b relays to d (after the push interval), whose cursor passes the staged
+    // lines.
+    let bd = net.links[1].2;
+    let mut sent = exchange(&mut net, 1, 2, bd);
+    net.now += Duration::from_millis(60);
+    sent.extend(exchange(&mut net, 1, 2, bd));
+    assert_eq!(sent.len(), 5, "update 5 went to d");
+    // Then a's marker: b's vector for a moves, so its staged lines become readable.
+    for f in rest {
+        net.nodes[1].handle(ab, f, net.now).unwrap();
+    }
+    net.pump();
+    assert_eq!(net.records(2), net.records(0), "d has update 4 too");
+    assert_eq!(net.nodes[2].replica().vector().get("a"), Some(&5));
 }

@@ -28,7 +28,7 @@ use fjall::Keyspace;
 use hearsay_record::{KeyParts, Name, OriginId, RecordValue};
 
 use crate::keys::{index_keys, log_key, meta};
-use crate::spill::{self, Index};
+use crate::spill::{self, Index, Unsynced};
 use crate::write::{Batch, sort_entries};
 use crate::{ApplyReport, RecordIter, RemoteEntry, Result, Store, WriterState};
 
@@ -186,33 +186,49 @@ impl Store {
             names,
             log,
         } = rows;
+        // A panic on a helper is a bug here: carry it on.
+        fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        }
+        let commit = |run: Option<Unsynced>| run.map_or(Ok(()), Unsynced::commit);
         std::thread::scope(|s| {
             let side = s.spawn(|| -> Result<()> {
-                self.stage_log(log)?;
-                self.stage(Index::Names, names)
+                let log = self.stage_log(log)?;
+                let names = self.stage(Index::Names, names)?;
+                commit(log).and(commit(names))
             });
-            let mine = self.stage(Index::Rdata, rdata).and_then(|()| {
-                // Already in key order, one row per key: records were grouped by key.
-                let mut ingestion = self.records.start_ingestion().map_err(|e| self.engine(e))?;
-                for (k, v) in records {
-                    ingestion.write(k, v).map_err(|e| self.engine(e))?;
-                }
-                Ok(ingestion)
+            let mine = self.stage(Index::Rdata, rdata).and_then(|rdata| {
+                // The run is synced while the records table is written.
+                let synced = s.spawn(move || commit(rdata));
+                let written = (|| {
+                    // Already in key order, one row per key: records were grouped by key.
+                    let mut ingestion =
+                        self.records.start_ingestion().map_err(|e| self.engine(e))?;
+                    for (k, v) in records {
+                        ingestion.write(k, v).map_err(|e| self.engine(e))?;
+                    }
+                    Ok(ingestion)
+                })();
+                let synced = join(synced);
+                let ingestion = written?;
+                synced.map(|()| ingestion)
             });
-            // A panic there is a bug here: carry it on.
-            let theirs = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            // Both sides end before an error is returned: no table is left half written.
+            // Every side ends before an error is returned: no table is left half
+            // written, and the records join their keyspace only once every run is
+            // durable.
+            let theirs = join(side);
             let ingestion = mine?;
             theirs?;
             ingestion.finish().map_err(|e| self.engine(e))
         })
     }
 
-    /// Writes index rows as a run (sorted here) for [`Store::finish_bulk_load`].
-    fn stage(&self, index: Index, keys: Vec<Vec<u8>>) -> Result<()> {
+    /// Writes index rows as a run (sorted here) for [`Store::finish_bulk_load`], not yet
+    /// durable.
+    fn stage(&self, index: Index, keys: Vec<Vec<u8>>) -> Result<Option<Unsynced>> {
         let sorted = sorted_keys(keys);
         self.spill
-            .write_run(index, sorted.iter().map(|(_, _, k)| k.as_slice()))
+            .write_unsynced(index, sorted.iter().map(|(_, _, k)| k.as_slice()))
     }
 
     /// Merges the rows staged by bulk writes into `rdata`, `names` and `log`: one pass
@@ -288,14 +304,14 @@ impl Store {
     /// Stages the `log` lines of new records. They were gathered record by record in key
     /// order, so ordering them by (origin, seq) alone, keeping the order of equal ones,
     /// orders them fully, without comparing record keys.
-    fn stage_log(&self, mut lines: Vec<Vec<u8>>) -> Result<()> {
+    fn stage_log(&self, mut lines: Vec<Vec<u8>>) -> Result<Option<Unsynced>> {
         lines.sort_by_key(|k| head(&k[..k.len().min(LOG_PREFIX)]));
         // One pass to make sure (a run must be in order).
         if !lines.is_sorted() {
             lines.sort_unstable();
         }
         self.spill
-            .write_run(Index::Log, lines.iter().map(Vec::as_slice))
+            .write_unsynced(Index::Log, lines.iter().map(Vec::as_slice))
     }
 
     /// The last batch of a bulk apply: merges of existing records, the counters, the

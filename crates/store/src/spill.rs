@@ -74,14 +74,28 @@ impl Spill {
 
     /// Writes `rows` (in increasing order; repeats are written once) as a new run of
     /// `index`, durably.
+    #[cfg(test)]
     pub(crate) fn write_run<'k>(
         &self,
         index: Index,
         rows: impl Iterator<Item = &'k [u8]>,
     ) -> Result<()> {
+        self.write_unsynced(index, rows)?
+            .map_or(Ok(()), |run| run.commit())
+    }
+
+    /// Writes `rows` (in increasing order; repeats are written once) as a new run of
+    /// `index`, not yet durable: the caller makes it so with [`Unsynced::commit`], so
+    /// that syncing overlaps other work. A run never committed is removed by the next
+    /// open.
+    pub(crate) fn write_unsynced<'k>(
+        &self,
+        index: Index,
+        rows: impl Iterator<Item = &'k [u8]>,
+    ) -> Result<Option<Unsynced>> {
         let mut rows = rows.peekable();
         if rows.peek().is_none() {
-            return Ok(());
+            return Ok(None);
         }
         std::fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
         let n = self.next.fetch_add(1, Ordering::Relaxed);
@@ -113,10 +127,11 @@ impl Spill {
             last = Some(row);
         }
         let file = out.into_inner().map_err(|e| io(&tmp, e.into_error()))?;
-        file.sync_all().map_err(|e| io(&tmp, e))?;
-        let run = tmp.with_extension("run");
-        std::fs::rename(&tmp, &run).map_err(|e| io(&run, e))?;
-        sync_dir(&self.dir)
+        Ok(Some(Unsynced {
+            file,
+            tmp,
+            dir: self.dir.clone(),
+        }))
     }
 
     /// The runs of `index` waiting to be merged, oldest first.
@@ -146,6 +161,24 @@ impl Spill {
         } else {
             sync_dir(&self.dir)
         }
+    }
+}
+
+/// A run written but not yet durable (still under its temporary name).
+#[derive(Debug)]
+pub(crate) struct Unsynced {
+    file: File,
+    tmp: PathBuf,
+    dir: PathBuf,
+}
+
+impl Unsynced {
+    /// Syncs the run and gives it its name: from now on it survives a crash.
+    pub(crate) fn commit(self) -> Result<()> {
+        self.file.sync_all().map_err(|e| io(&self.tmp, e))?;
+        let run = self.tmp.with_extension("run");
+        std::fs::rename(&self.tmp, &run).map_err(|e| io(&run, e))?;
+        sync_dir(&self.dir)
     }
 }
 

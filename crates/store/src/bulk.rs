@@ -410,7 +410,7 @@ fn held_value(
 
 /// The first 16 bytes of `bytes` as a big-endian number, zero-padded: numbers compare as
 /// the bytes do, up to the padding.
-fn head(bytes: &[u8]) -> u128 {
+pub(crate) fn head(bytes: &[u8]) -> u128 {
     let mut head = [0u8; 16];
     let n = bytes.len().min(16);
     head[..n].copy_from_slice(&bytes[..n]);

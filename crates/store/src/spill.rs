@@ -195,36 +195,59 @@ pub(crate) fn merge(runs: &[PathBuf], mut out: impl FnMut(&[u8]) -> Result<()>) 
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    // The smallest row of each run, with the run it came from; popping one and reading
-    // that run's next row into the same buffer allocates nothing per row.
+    // The smallest row of each run, with the run it came from. The top's run reads its
+    // next row into the same buffer, which then sinks to its place: one sift per row,
+    // and no allocation.
     let mut heap = BinaryHeap::with_capacity(readers.len());
-    for (i, r) in readers.iter_mut().enumerate() {
+    for (run, r) in readers.iter_mut().enumerate() {
         let mut row = Vec::new();
         if r.next_row(&mut row)? {
-            heap.push(Reverse((row, i)));
+            heap.push(Reverse(Head::new(row, run)));
         }
     }
     let mut last: Vec<u8> = Vec::new();
     let mut first = true;
-    while let Some(Reverse((mut row, i))) = heap.pop() {
-        if first || row != last {
-            if !first && row < last {
+    while let Some(mut top) = heap.peek_mut() {
+        let Reverse(Head { head, row, run }) = &mut *top;
+        if first || *row != last {
+            if !first && *row < last {
                 return Err(StoreError::Corrupt {
-                    path: readers[i].path.clone(),
+                    path: readers[*run].path.clone(),
                     what: "bulk-load run",
                     detail: "rows out of order".into(),
                 });
             }
-            out(&row)?;
+            out(row)?;
             last.clear();
-            last.extend_from_slice(&row);
+            last.extend_from_slice(row);
             first = false;
         }
-        if readers[i].next_row(&mut row)? {
-            heap.push(Reverse((row, i)));
+        if readers[*run].next_row(row)? {
+            *head = crate::bulk::head(row);
+        } else {
+            std::collections::binary_heap::PeekMut::pop(top);
         }
     }
     Ok(())
+}
+
+/// A run's current row, ordered by its first 16 bytes as a number first (most
+/// comparisons end there, without following the pointer), then by all its bytes.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Head {
+    head: u128,
+    row: Vec<u8>,
+    run: usize,
+}
+
+impl Head {
+    fn new(row: Vec<u8>, run: usize) -> Self {
+        Head {
+            head: crate::bulk::head(&row),
+            row,
+            run,
+        }
+    }
 }
 
 struct RunReader {

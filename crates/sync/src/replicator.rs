@@ -777,7 +777,7 @@ impl<R: Replica> Replicator<R> {
         if !entries.is_empty() {
             s.stats.snapshot_records_out += entries.len() as u64;
             s.stats.entries_out += entries.len() as u64;
-            let batch = batch::encode(&mut entries).map_err(SyncError::Compress)?;
+            let batch = batch::encode_snapshot(&mut entries).map_err(SyncError::Compress)?;
             s.stats.batch_bytes_out += batch.len() as u64;
             s.queue(&Message::SnapshotEntries { batch });
         }

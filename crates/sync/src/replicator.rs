@@ -29,6 +29,12 @@ use crate::replica::{Applied, LogCursor, Replica};
 use crate::session::{InSnapshot, OutCursor, Phase, Session, SessionStats};
 use crate::{ProtocolError, SyncError};
 
+/// Bytes a batch (snapshot or log) may hold before compression, at most (half of what
+/// a receiver accepts: the estimate below is generous, not exact).
+const BATCH_BYTES: usize = batch::MAX_BATCH_BYTES / 2;
+/// Bytes one origin's entry takes in a batch, at most (origin index and four varints).
+const ENTRY_BYTES: usize = 48;
+
 /// A connection's id, chosen by the driver.
 pub type ConnId = u64;
 
@@ -748,8 +754,20 @@ impl<R: Replica> Replicator<R> {
             let s = session_mut(&mut self.sessions, conn)?;
             s.out_snapshot.clone().unwrap_or_default()
         };
-        let records = self.replica.read_records(after.as_deref(), max)?;
-        let done = records.len() < max;
+        let mut records = self.replica.read_records(after.as_deref(), max)?;
+        let mut done = records.len() < max;
+        // Bounded in bytes too (a receiver refuses a batch that decodes to more than
+        // `MAX_BATCH_BYTES`): records with large rdata go in smaller batches, at least
+        // one record each.
+        let mut bytes = 0usize;
+        let fit = records.iter().position(|(key, origins)| {
+            bytes += key.len() + ENTRY_BYTES * origins.len();
+            bytes > BATCH_BYTES
+        });
+        if let Some(fit) = fit {
+            records.truncate(fit.max(1));
+            done = false;
+        }
         let last = records.last().map(|(k, _)| k.clone());
         let local = self.local.clone();
         let mut entries = Vec::new();
@@ -865,8 +883,18 @@ impl<R: Replica> Replicator<R> {
             .get(&origin)
             .map(|c| c.cursor.clone())
             .unwrap_or(LogCursor::after_seq(0));
-        let lines = self.replica.read_log(&origin, &cursor, None, max)?;
-        let drained = lines.len() < max;
+        let mut lines = self.replica.read_log(&origin, &cursor, None, max)?;
+        let mut drained = lines.len() < max;
+        // Bounded in bytes too, as snapshot batches are.
+        let mut bytes = 0usize;
+        let fit = lines.iter().position(|(_, e)| {
+            bytes += e.key.len() + ENTRY_BYTES;
+            bytes > BATCH_BYTES
+        });
+        if let Some(fit) = fit {
+            lines.truncate(fit.max(1));
+            drained = false;
+        }
         let s = session_mut(&mut self.sessions, conn)?;
         let mut entries = Vec::with_capacity(lines.len());
         let mut withheld = 0u64;

@@ -454,7 +454,10 @@ fn a_crash_loses_only_the_snapshot_entries_not_yet_written_and_they_come_again()
         })
         .collect();
     a_replica.observe(&records);
-    let mut a = Replicator::new(a_replica, SyncConfig::new(open(&["b"]))).unwrap();
+    // Batches small enough that b writes every few of them.
+    let mut a_config = SyncConfig::new(open(&["b"]));
+    a_config.snapshot_records = 4096;
+    let mut a = Replicator::new(a_replica, a_config).unwrap();
     let b_replica = Arc::new(MemReplica::new("b"));
     let mut config = SyncConfig::new(open(&["a"]));
     // Written every few batches.
@@ -701,4 +704,63 @@ fn log_lines_that_become_readable_late_are_sent_to_sessions_that_passed_them() {
     net.pump();
     assert_eq!(net.records(2), net.records(0), "d has update 4 too");
     assert_eq!(net.nodes[2].replica().vector().get("a"), Some(&5));
+}
+
+/// Records with large rdata (here 40 kB each, a private type): a snapshot batch of as
+/// many records as usual would decode to more than a receiver accepts, so the sender
+/// sends them in smaller batches.
+#[test]
+fn a_snapshot_of_large_records_goes_in_batches_a_receiver_accepts() {
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+    let records: Vec<(Vec<u8>, Sighting)> = (0..400u32)
+        .map(|i| {
+            let mut rdata = vec![b'x'; 40_000];
+            rdata[..4].copy_from_slice(&i.to_be_bytes());
+            let key = RecordKey::new(
+                Name::from_presentation(&format!("big{}.example", i % 7)).unwrap(),
+                RrType(65_280),
+                Bailiwick::Unknown,
+                rdata,
+            )
+            .unwrap()
+            .encode();
+            (key, sight(u64::from(i)))
+        })
+        .collect();
+    net.nodes[0].replica().observe(&records);
+    net.connect(0, 1);
+    net.pump();
+    assert_eq!(net.records(1), net.records(0));
+    assert_eq!(net.records(1).len(), 400);
+}
+
+/// The same large records as a catch-up from the log (the peer already had a record,
+/// so no snapshot): log batches are bounded in bytes too.
+#[test]
+fn a_catch_up_of_large_records_goes_in_batches_a_receiver_accepts() {
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+    net.nodes[0]
+        .replica()
+        .observe(&[(key("first.example", 1), sight(1))]);
+    net.connect(0, 1);
+    net.pump();
+    let records: Vec<(Vec<u8>, Sighting)> = (0..400u32)
+        .map(|i| {
+            let mut rdata = vec![b'y'; 40_000];
+            rdata[..4].copy_from_slice(&i.to_be_bytes());
+            let key = RecordKey::new(
+                Name::from_presentation("big.example").unwrap(),
+                RrType(65_280),
+                Bailiwick::Unknown,
+                rdata,
+            )
+            .unwrap()
+            .encode();
+            (key, sight(u64::from(i)))
+        })
+        .collect();
+    net.nodes[0].replica().observe(&records);
+    net.pump();
+    assert_eq!(net.records(1), net.records(0));
+    assert_eq!(net.records(1).len(), 401);
 }

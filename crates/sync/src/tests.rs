@@ -706,18 +706,14 @@ fn log_lines_that_become_readable_late_are_sent_to_sessions_that_passed_them() {
     assert_eq!(net.nodes[2].replica().vector().get("a"), Some(&5));
 }
 
-/// Records with large rdata (here 40 kB each, a private type): a snapshot batch of as
-/// many records as usual would decode to more than a receiver accepts, so the sender
-/// sends them in smaller batches.
-#[test]
-fn a_snapshot_of_large_records_goes_in_batches_a_receiver_accepts() {
-    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
-    let records: Vec<(Vec<u8>, Sighting)> = (0..400u32)
+/// 400 records of 40 kB rdata each (a private type), under `owners` names.
+fn large_records(owners: u32) -> Vec<(Vec<u8>, Sighting)> {
+    (0..400u32)
         .map(|i| {
             let mut rdata = vec![b'x'; 40_000];
             rdata[..4].copy_from_slice(&i.to_be_bytes());
             let key = RecordKey::new(
-                Name::from_presentation(&format!("big{}.example", i % 7)).unwrap(),
+                Name::from_presentation(&format!("big{}.example", i % owners)).unwrap(),
                 RrType(65_280),
                 Bailiwick::Unknown,
                 rdata,
@@ -726,8 +722,15 @@ fn a_snapshot_of_large_records_goes_in_batches_a_receiver_accepts() {
             .encode();
             (key, sight(u64::from(i)))
         })
-        .collect();
-    net.nodes[0].replica().observe(&records);
+        .collect()
+}
+
+/// Records with large rdata: a snapshot batch of as many records as usual would decode
+/// to more than a receiver accepts, so the sender sends them in smaller batches.
+#[test]
+fn a_snapshot_of_large_records_goes_in_batches_a_receiver_accepts() {
+    let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+    net.nodes[0].replica().observe(&large_records(7));
     net.connect(0, 1);
     net.pump();
     assert_eq!(net.records(1), net.records(0));
@@ -744,22 +747,7 @@ fn a_catch_up_of_large_records_goes_in_batches_a_receiver_accepts() {
         .observe(&[(key("first.example", 1), sight(1))]);
     net.connect(0, 1);
     net.pump();
-    let records: Vec<(Vec<u8>, Sighting)> = (0..400u32)
-        .map(|i| {
-            let mut rdata = vec![b'y'; 40_000];
-            rdata[..4].copy_from_slice(&i.to_be_bytes());
-            let key = RecordKey::new(
-                Name::from_presentation("big.example").unwrap(),
-                RrType(65_280),
-                Bailiwick::Unknown,
-                rdata,
-            )
-            .unwrap()
-            .encode();
-            (key, sight(u64::from(i)))
-        })
-        .collect();
-    net.nodes[0].replica().observe(&records);
+    net.nodes[0].replica().observe(&large_records(1));
     net.pump();
     assert_eq!(net.records(1), net.records(0));
     assert_eq!(net.records(1).len(), 401);

@@ -35,6 +35,21 @@ const BATCH_BYTES: usize = batch::MAX_BATCH_BYTES / 2;
 /// Bytes one origin's entry takes in a batch, at most (origin index and four varints).
 const ENTRY_BYTES: usize = 48;
 
+/// Keeps the items that fit in one batch by `size` (at least one): a receiver refuses
+/// a batch that decodes to more than `MAX_BATCH_BYTES`, so records with large rdata go
+/// in smaller batches. Returns whether any were left out.
+fn fit_in_batch<T>(items: &mut Vec<T>, size: impl Fn(&T) -> usize) -> bool {
+    let mut bytes = 0usize;
+    let fit = items.iter().position(|item| {
+        bytes += size(item);
+        bytes > BATCH_BYTES
+    });
+    let keep = fit.map_or(items.len(), |f| f.max(1));
+    let left_out = keep < items.len();
+    items.truncate(keep);
+    left_out
+}
+
 /// A connection's id, chosen by the driver.
 pub type ConnId = u64;
 
@@ -755,19 +770,11 @@ impl<R: Replica> Replicator<R> {
             s.out_snapshot.clone().unwrap_or_default()
         };
         let mut records = self.replica.read_records(after.as_deref(), max)?;
-        let mut done = records.len() < max;
-        // Bounded in bytes too (a receiver refuses a batch that decodes to more than
-        // `MAX_BATCH_BYTES`): records with large rdata go in smaller batches, at least
-        // one record each.
-        let mut bytes = 0usize;
-        let fit = records.iter().position(|(key, origins)| {
-            bytes += key.len() + ENTRY_BYTES * origins.len();
-            bytes > BATCH_BYTES
+        let full = records.len() >= max;
+        let cut = fit_in_batch(&mut records, |(key, origins)| {
+            key.len() + ENTRY_BYTES * origins.len()
         });
-        if let Some(fit) = fit {
-            records.truncate(fit.max(1));
-            done = false;
-        }
+        let done = !full && !cut;
         let last = records.last().map(|(k, _)| k.clone());
         let local = self.local.clone();
         let mut entries = Vec::new();
@@ -884,17 +891,9 @@ impl<R: Replica> Replicator<R> {
             .map(|c| c.cursor.clone())
             .unwrap_or(LogCursor::after_seq(0));
         let mut lines = self.replica.read_log(&origin, &cursor, None, max)?;
-        let mut drained = lines.len() < max;
-        // Bounded in bytes too, as snapshot batches are.
-        let mut bytes = 0usize;
-        let fit = lines.iter().position(|(_, e)| {
-            bytes += e.key.len() + ENTRY_BYTES;
-            bytes > BATCH_BYTES
-        });
-        if let Some(fit) = fit {
-            lines.truncate(fit.max(1));
-            drained = false;
-        }
+        let full = lines.len() >= max;
+        let cut = fit_in_batch(&mut lines, |(_, e)| e.key.len() + ENTRY_BYTES);
+        let drained = !full && !cut;
         let s = session_mut(&mut self.sessions, conn)?;
         let mut entries = Vec::with_capacity(lines.len());
         let mut withheld = 0u64;

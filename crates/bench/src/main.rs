@@ -54,6 +54,14 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    // The libraries' events, on request (`HEARSAY_LOG=hearsay_store=info`, as for
+    // hearsayd): silent unless asked, so that the benchmarks' own lines stay readable.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HEARSAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match Cli::parse().command {
         Command::Import(args) => import::run(args),
         Command::DecodeOnly { file, json } => decode::run(&file, json),

@@ -186,10 +186,6 @@ impl Store {
             names,
             log,
         } = rows;
-        // A panic on a helper is a bug here: carry it on.
-        fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
-            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
-        }
         let commit = |run: Option<Unsynced>| run.map_or(Ok(()), Unsynced::commit);
         std::thread::scope(|s| {
             let side = s.spawn(|| -> Result<()> {
@@ -239,9 +235,9 @@ impl Store {
     /// lowest seq of each: log readers that passed it must read again.
     pub fn finish_bulk_load(&self) -> Result<ApplyReport> {
         let mut state = self.lock_writer();
-        let runs = [Index::Rdata, Index::Names, Index::Log].map(|i| self.spill.runs(i));
-        let [rdata, names, log] = runs;
-        let (rdata, names, log) = (rdata?, names?, log?);
+        let rdata = self.spill.runs(Index::Rdata)?;
+        let names = self.spill.runs(Index::Names)?;
+        let log = self.spill.runs(Index::Log)?;
         let mut report = ApplyReport::default();
         if rdata.is_empty() && names.is_empty() && log.is_empty() {
             return Ok(report);
@@ -251,9 +247,6 @@ impl Store {
             let names = s.spawn(|| self.merge_runs(&self.names, &names));
             let log = s.spawn(|| self.merge_runs(&self.log, &log));
             let mine = self.merge_runs(&self.rdata, &rdata);
-            let join = |h: std::thread::ScopedJoinHandle<'_, Result<()>>| {
-                h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
-            };
             let (names, log) = (join(names), join(log));
             mine.and(names).and(log)
         })?;
@@ -360,6 +353,11 @@ impl Store {
         state.counts = counts;
         Ok(())
     }
+}
+
+/// Waits for a helper thread. A panic there is a bug here: carry it on.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 /// Fault injection for crash tests: with `HEARSAY_CRASH_IN_BULK_WRITE=N` in its

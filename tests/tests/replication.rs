@@ -42,6 +42,22 @@ fn staged_runs(data_dir: &std::path::Path) -> usize {
     std::fs::read_dir(data_dir.join("bulk-runs")).map_or(0, |d| d.count())
 }
 
+/// Writes a synthetic capture of `packets` packets over `names` names at `path`.
+fn synth_capture(path: &std::path::Path, packets: u64, seed: u64, names: usize) -> PathBuf {
+    let synth = SynthConfig {
+        packets,
+        seed,
+        names,
+        ..SynthConfig::default()
+    };
+    write_synth(
+        &synth,
+        std::io::BufWriter::new(std::fs::File::create(path).unwrap()),
+    )
+    .unwrap();
+    path.to_path_buf()
+}
+
 fn without_nothing(mut rows: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
     rows.sort_by_key(|r| r.to_string());
     rows
@@ -138,18 +154,7 @@ fn a_killed_node_catches_up_with_only_what_it_missed_and_a_new_node_bootstraps_b
     let c = daemons[2].take().unwrap();
     let c_config = c.config.clone();
     c.kill();
-    let new_traffic = tmp.path().join("new.pcap");
-    let synth = SynthConfig {
-        packets: 40_000,
-        seed: 99,
-        names: 5_000,
-        ..SynthConfig::default()
-    };
-    write_synth(
-        &synth,
-        std::io::BufWriter::new(std::fs::File::create(&new_traffic).unwrap()),
-    )
-    .unwrap();
+    let new_traffic = synth_capture(&tmp.path().join("new.pcap"), 40_000, 99, 5_000);
     let missed = compressed_size_of(std::slice::from_ref(&new_traffic), "cert-a");
     std::fs::copy(&new_traffic, spool.join("new.pcap.tmp")).unwrap();
     std::fs::rename(spool.join("new.pcap.tmp"), spool.join("new.pcap")).unwrap();
@@ -229,18 +234,7 @@ fn a_killed_node_catches_up_with_only_what_it_missed_and_a_new_node_bootstraps_b
 #[test]
 fn a_node_that_crashes_in_a_snapshot_bulk_write_resumes_it_and_counts_its_records_right() {
     let tmp = tempfile::tempdir().unwrap();
-    let capture = tmp.path().join("a.pcap");
-    let synth = SynthConfig {
-        packets: 200_000,
-        seed: 7,
-        names: 40_000,
-        ..SynthConfig::default()
-    };
-    write_synth(
-        &synth,
-        std::io::BufWriter::new(std::fs::File::create(&capture).unwrap()),
-    )
-    .unwrap();
+    let capture = synth_capture(&tmp.path().join("a.pcap"), 200_000, 7, 40_000);
     let teams = [
         TeamSpec::new("cert-a", vec![capture]),
         TeamSpec::new("cert-d", Vec::new()),

@@ -27,7 +27,8 @@ use std::collections::HashMap;
 use fjall::Keyspace;
 use hearsay_record::{KeyParts, Name, OriginId, RecordValue};
 
-use crate::keys::{index_keys, log_key, meta};
+use crate::keys::{index_keys, log_prefix, meta};
+use crate::rows::Rows;
 use crate::spill::{self, Index, Unsynced};
 use crate::write::{Batch, sort_entries};
 use crate::{ApplyReport, RecordIter, RemoteEntry, Result, Store, WriterState};
@@ -41,21 +42,25 @@ pub const BULK_MIN_ENTRIES: usize = 4096;
 
 /// Rows of new records, gathered for ingestion.
 struct NewRows {
-    records: Vec<(Vec<u8>, Vec<u8>)>,
-    rdata: Vec<Vec<u8>>,
-    names: Vec<Vec<u8>>,
-    log: Vec<Vec<u8>>,
+    /// The records' keys, and their values in the same order.
+    keys: Vec<Vec<u8>>,
+    values: Rows,
+    rdata: Rows,
+    names: Rows,
+    log: Rows,
 }
 
 impl NewRows {
     /// Room for `n` entries' rows (about one record, one log line and one index key
-    /// each), so that the vectors are not copied as they grow.
-    fn with_capacity(n: usize) -> Self {
+    /// each, of about `key_bytes` bytes of record key each), so that the buffers are
+    /// not copied as they grow.
+    fn with_capacity(n: usize, key_bytes: usize) -> Self {
         NewRows {
-            records: Vec::with_capacity(n),
-            rdata: Vec::with_capacity(n),
-            names: Vec::new(),
-            log: Vec::with_capacity(n),
+            keys: Vec::with_capacity(n),
+            values: Rows::with_capacity(n, n * 24),
+            rdata: Rows::with_capacity(n, n * (key_bytes + 8)),
+            names: Rows::default(),
+            log: Rows::with_capacity(n, n * (key_bytes + LOG_PREFIX)),
         }
     }
 }
@@ -96,7 +101,11 @@ impl Store {
         let mut state = self.lock_writer();
         let mut batch = Batch::new(self);
         let mut vv: HashMap<OriginId, u64> = HashMap::new();
-        let mut rows = NewRows::with_capacity(total);
+        let key_bytes = batches
+            .first()
+            .and_then(|b| b.first())
+            .map_or(0, |e| e.key.len());
+        let mut rows = NewRows::with_capacity(total, key_bytes);
         let mut relogs = Vec::new();
         // Per origin, the lowest seq of the log lines staged.
         let mut staged: HashMap<OriginId, u64> = HashMap::new();
@@ -137,13 +146,15 @@ impl Store {
             relogs.clear();
             // A new record: one log line per origin, at the seq it ends with.
             for (origin, entry) in value.entries() {
-                rows.log.push(log_key(*origin, entry.seq, key));
+                rows.log.push(&[&log_prefix(*origin, entry.seq), key]);
                 staged
                     .entry(*origin)
                     .and_modify(|s: &mut u64| *s = (*s).min(entry.seq))
                     .or_insert(entry.seq);
             }
-            rows.rdata.extend(index_keys(key));
+            for k in index_keys(key) {
+                rows.rdata.push(&[&k]);
+            }
             if let Ok(parts) = KeyParts::split(key) {
                 *batch.new_per_type.entry(parts.rrtype.0).or_default() += 1;
                 // Records come in owner order: most owners are the one before, whose
@@ -152,17 +163,16 @@ impl Store {
                     owner.clear();
                     owner.extend_from_slice(parts.reversed_name);
                     if let Ok((name, _)) = Name::from_reversed(parts.reversed_name) {
-                        rows.names.push(name.as_wire().to_vec());
+                        rows.names.push(&[name.as_wire()]);
                     }
                 }
             }
             batch.report.changed += 1;
             batch.report.new_records += 1;
-            let value = value.to_bytes();
-            rows.records
-                .push((std::mem::take(&mut group[0].key), value));
+            rows.values.push_with(|out| value.encode(out));
+            rows.keys.push(std::mem::take(&mut group[0].key));
         }
-        if !rows.records.is_empty() {
+        if !rows.keys.is_empty() {
             self.ingest_new(rows)?;
             for (origin, seq) in staged {
                 let lowest = state.staged_log.entry(origin).or_insert(seq);
@@ -181,7 +191,8 @@ impl Store {
             .map_err(|e| self.engine(e))?;
         self.persist()?;
         let NewRows {
-            records,
+            keys,
+            values,
             rdata,
             names,
             log,
@@ -189,18 +200,18 @@ impl Store {
         let commit = |run: Option<Unsynced>| run.map_or(Ok(()), Unsynced::commit);
         std::thread::scope(|s| {
             let side = s.spawn(|| -> Result<()> {
-                let log = self.stage_log(log)?;
-                let names = self.stage(Index::Names, names)?;
+                let log = self.stage_log(&log)?;
+                let names = self.stage(Index::Names, &names)?;
                 commit(log).and(commit(names))
             });
-            let mine = self.stage(Index::Rdata, rdata).and_then(|rdata| {
+            let mine = self.stage(Index::Rdata, &rdata).and_then(|rdata| {
                 // The run is synced while the records table is written.
                 let synced = s.spawn(move || commit(rdata));
                 let written = (|| {
                     // Already in key order, one row per key: records were grouped by key.
                     let mut ingestion =
                         self.records.start_ingestion().map_err(|e| self.engine(e))?;
-                    for (k, v) in records {
+                    for (k, v) in keys.into_iter().zip(values.iter()) {
                         ingestion.write(k, v).map_err(|e| self.engine(e))?;
                     }
                     Ok(ingestion)
@@ -221,10 +232,8 @@ impl Store {
 
     /// Writes index rows as a run (sorted here) for [`Store::finish_bulk_load`], not yet
     /// durable.
-    fn stage(&self, index: Index, keys: Vec<Vec<u8>>) -> Result<Option<Unsynced>> {
-        let sorted = sorted_keys(keys);
-        self.spill
-            .write_unsynced(index, sorted.iter().map(|(_, _, k)| k.as_slice()))
+    fn stage(&self, index: Index, rows: &Rows) -> Result<Option<Unsynced>> {
+        self.spill.write_unsynced(index, rows.sorted())
     }
 
     /// Merges the rows staged by bulk writes into `rdata`, `names` and `log`: one pass
@@ -297,14 +306,14 @@ impl Store {
     /// Stages the `log` lines of new records. They were gathered record by record in key
     /// order, so ordering them by (origin, seq) alone, keeping the order of equal ones,
     /// orders them fully, without comparing record keys.
-    fn stage_log(&self, mut lines: Vec<Vec<u8>>) -> Result<Option<Unsynced>> {
-        lines.sort_by_key(|k| head(&k[..k.len().min(LOG_PREFIX)]));
+    fn stage_log(&self, lines: &Rows) -> Result<Option<Unsynced>> {
+        let ordered: Vec<&[u8]> = lines.sorted_by_prefix(LOG_PREFIX).collect();
         // One pass to make sure (a run must be in order).
-        if !lines.is_sorted() {
-            lines.sort_unstable();
+        if ordered.is_sorted() {
+            self.spill.write_unsynced(Index::Log, ordered.into_iter())
+        } else {
+            self.spill.write_unsynced(Index::Log, lines.sorted())
         }
-        self.spill
-            .write_unsynced(Index::Log, lines.iter().map(Vec::as_slice))
     }
 
     /// The last batch of a bulk apply: merges of existing records, the counters, the
@@ -413,18 +422,6 @@ pub(crate) fn head(bytes: &[u8]) -> u128 {
     let n = bytes.len().min(16);
     head[..n].copy_from_slice(&bytes[..n]);
     u128::from_be_bytes(head)
-}
-
-/// Keys in order, each with its first 32 bytes as two numbers (zero-padded, which
-/// orders as the bytes do): most comparisons are settled without following the pointer
-/// to the bytes, even for index keys that share a long target name.
-fn sorted_keys(keys: Vec<Vec<u8>>) -> Vec<(u128, u128, Vec<u8>)> {
-    let mut out: Vec<(u128, u128, Vec<u8>)> = keys
-        .into_iter()
-        .map(|k| (head(&k), head(k.get(16..).unwrap_or_default()), k))
-        .collect();
-    out.sort_unstable();
-    out
 }
 
 #[cfg(test)]

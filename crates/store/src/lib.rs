@@ -43,6 +43,7 @@ pub mod keys;
 mod open;
 mod origins;
 mod read;
+mod rows;
 mod spill;
 mod window;
 mod write;

@@ -22,6 +22,7 @@ pub mod config;
 pub mod federation;
 pub mod replication;
 pub mod sensors;
+pub mod write_behind;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -23,6 +23,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::config::{PeerConfig, ReplicationConfig};
+use crate::write_behind::WriteBehind;
+
+/// The replication engine over the node's store, snapshot writes in the background.
+type Engine = Replicator<WriteBehind<Store>>;
 
 /// Replication as `hearsay peers` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -178,7 +182,8 @@ impl Replication {
         sync.max_snapshots = config.max_snapshots.max(1);
         sync.snapshot_apply_bytes = config.snapshot_buffer_mb.max(1) << 20;
         sync.withhold = withhold;
-        let replicator = Replicator::new(store, sync).context("starting the replication engine")?;
+        let replicator = Replicator::new(WriteBehind::new(store), sync)
+            .context("starting the replication engine")?;
 
         let (transport, mut new_links) =
             Transport::start(tconfig, origin).context("starting the QUIC transport")?;
@@ -336,11 +341,7 @@ impl Conn {
 
 /// The engine: owns the replicator; every event or tick, gives each connection the
 /// frames it may take.
-fn engine_thread(
-    mut replicator: Replicator<Arc<Store>>,
-    mut events: mpsc::Receiver<Event>,
-    limit: usize,
-) {
+fn engine_thread(mut replicator: Engine, mut events: mpsc::Receiver<Event>, limit: usize) {
     let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -415,7 +416,7 @@ fn report(e: &SyncError, peer: Option<&str>) {
     }
 }
 
-fn close(replicator: &mut Replicator<Arc<Store>>, conns: &mut HashMap<ConnId, Conn>, conn: ConnId) {
+fn close(replicator: &mut Engine, conns: &mut HashMap<ConnId, Conn>, conn: ConnId) {
     replicator.close(conn);
     if let Some(c) = conns.remove(&conn) {
         c.abort();
@@ -423,12 +424,7 @@ fn close(replicator: &mut Replicator<Arc<Store>>, conns: &mut HashMap<ConnId, Co
 }
 
 /// Hands each connection frames until its queue holds `limit` bytes.
-fn pump(
-    replicator: &mut Replicator<Arc<Store>>,
-    conns: &mut HashMap<ConnId, Conn>,
-    limit: usize,
-    now: Duration,
-) {
+fn pump(replicator: &mut Engine, conns: &mut HashMap<ConnId, Conn>, limit: usize, now: Duration) {
     let ids: Vec<ConnId> = conns.keys().copied().collect();
     for conn in ids {
         while let Some(c) = conns.get(&conn) {

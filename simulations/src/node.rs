@@ -68,13 +68,16 @@ pub trait Boot {
     fn boot(&self, i: usize, durable: Option<Mem>) -> Result<Self::E, String>;
 }
 
-/// `MemReplica` plus the per-apply checks and counters.
+/// `MemReplica` plus the per-apply checks and counters. Odd-numbered nodes write
+/// snapshot batches "in the background", as real nodes do: a batch is applied only when
+/// the engine waits for it, and a crash before that loses it.
 #[derive(Debug)]
 pub struct Tracked {
     inner: MemReplica,
     node: usize,
     probe: Rc<RefCell<Probe>>,
     expected: Rc<Expected>,
+    in_flight: RefCell<Option<Vec<Vec<WireEntry>>>>,
 }
 
 impl Tracked {
@@ -90,6 +93,7 @@ impl Tracked {
             node,
             probe,
             expected,
+            in_flight: RefCell::new(None),
         }
     }
 
@@ -193,6 +197,29 @@ impl Replica for Tracked {
             }
         }
         Ok(applied)
+    }
+    fn start_snapshot_write(
+        &self,
+        batches: Vec<Vec<WireEntry>>,
+    ) -> Result<Option<Applied>, ReplicaError> {
+        if self.node.is_multiple_of(2) {
+            return self.apply_snapshot(batches).map(Some);
+        }
+        let mut in_flight = self.in_flight.borrow_mut();
+        if in_flight.is_some() {
+            self.probe
+                .borrow_mut()
+                .fail("a second snapshot write started before the first was waited for".into());
+        }
+        *in_flight = Some(batches);
+        Ok(None)
+    }
+    fn wait_snapshot_write(&self) -> Result<Applied, ReplicaError> {
+        let batches = self.in_flight.borrow_mut().take();
+        match batches {
+            Some(b) => self.apply_snapshot(b),
+            None => Ok(Applied::default()),
+        }
     }
     fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
         self.inner.state(name)

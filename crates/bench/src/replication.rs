@@ -406,8 +406,9 @@ pub fn engine_snapshot(source: &Path, dir: &Path) -> Result<(u64, Duration)> {
     let b_store = Arc::new(Store::open(&dir.join("engine-b"), Default::default())?);
     b_store.set_local_origin_name(B)?;
     let mut a = Replicator::new(a_store, SyncConfig::new(vec![PeerPolicy::open(B)]))?;
+    // As in a node: B writes the snapshot's batches in the background.
     let mut b = Replicator::new(
-        b_store.clone(),
+        hearsay_node::write_behind::WriteBehind::new(b_store.clone()),
         SyncConfig::new(vec![PeerPolicy::open(&origin)]),
     )?;
     let started = Instant::now();

@@ -171,23 +171,39 @@ impl Mem {
 #[derive(Debug)]
 pub struct MemReplica {
     inner: Mutex<Mem>,
+    /// Snapshot writes wait for `wait_snapshot_write`, as a store's background writes
+    /// may (see [`MemReplica::writing_behind`]).
+    write_behind: bool,
+    /// The snapshot batch whose write is "in flight": not in the durable state yet.
+    in_flight: Mutex<Option<Vec<Vec<WireEntry>>>>,
 }
 
 impl MemReplica {
     /// An empty replica of `local`.
     pub fn new(local: &str) -> Self {
-        MemReplica {
-            inner: Mutex::new(Mem::new(local)),
-        }
+        Self::from_mem(Mem::new(local))
     }
 
     /// A replica restarted from durable state (staged log lines become readable, as a
     /// store's open merges them).
     pub fn from_state(mut mem: Mem) -> Self {
         mem.merge_staged();
+        Self::from_mem(mem)
+    }
+
+    fn from_mem(mem: Mem) -> Self {
         MemReplica {
             inner: Mutex::new(mem),
+            write_behind: false,
+            in_flight: Mutex::new(None),
         }
+    }
+
+    /// This replica, writing each snapshot batch only when the engine waits for it, as
+    /// late as a store writing in the background could: a crash before loses it.
+    pub fn writing_behind(mut self) -> Self {
+        self.write_behind = true;
+        self
     }
 
     /// A copy of the durable state (keys are shared, not copied).
@@ -410,6 +426,33 @@ impl Replica for MemReplica {
 
     fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
         self.merge(batches.into_iter().flatten().collect(), &[], true)
+    }
+
+    fn start_snapshot_write(
+        &self,
+        batches: Vec<Vec<WireEntry>>,
+    ) -> Result<Option<Applied>, ReplicaError> {
+        if !self.write_behind {
+            return self.apply_snapshot(batches).map(Some);
+        }
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if in_flight.is_some() {
+            return Err(ReplicaError("a snapshot write is already in flight".into()));
+        }
+        *in_flight = Some(batches);
+        Ok(None)
+    }
+
+    fn wait_snapshot_write(&self) -> Result<Applied, ReplicaError> {
+        let batches = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match batches {
+            Some(b) => self.apply_snapshot(b),
+            None => Ok(Applied::default()),
+        }
     }
 
     fn end_snapshot(&self) -> Result<Applied, ReplicaError> {

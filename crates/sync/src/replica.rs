@@ -93,6 +93,23 @@ pub trait Replica {
     fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
         self.apply(batches.into_iter().flatten().collect(), &[])
     }
+    /// Starts writing a snapshot's batch as [`Replica::apply_snapshot`] does. A replica
+    /// may write it in the background and return `None`: the write is then finished, and
+    /// its report returned, by [`Replica::wait_snapshot_write`]. The engine keeps at most
+    /// one such write in flight, and waits for it before it starts another, before
+    /// [`Replica::end_snapshot`], and before it counts the batch as written (the resume
+    /// point of its stream moves only then). By default the batch is written now.
+    fn start_snapshot_write(
+        &self,
+        batches: Vec<Vec<WireEntry>>,
+    ) -> Result<Option<Applied>, ReplicaError> {
+        self.apply_snapshot(batches).map(Some)
+    }
+    /// Finishes the write [`Replica::start_snapshot_write`] left in flight, if any, and
+    /// returns its report. An error means the batch may be written in part only.
+    fn wait_snapshot_write(&self) -> Result<Applied, ReplicaError> {
+        Ok(Applied::default())
+    }
     /// A snapshot stream ended, or the connection that carried it closed: whatever
     /// `apply_snapshot` left for the end of a load is done now (a store merges the rows
     /// it staged, see `Store::finish_bulk_load`). `readable` names the log lines that
@@ -286,6 +303,15 @@ impl<T: Replica + ?Sized> Replica for std::sync::Arc<T> {
     }
     fn apply_snapshot(&self, batches: Vec<Vec<WireEntry>>) -> Result<Applied, ReplicaError> {
         (**self).apply_snapshot(batches)
+    }
+    fn start_snapshot_write(
+        &self,
+        batches: Vec<Vec<WireEntry>>,
+    ) -> Result<Option<Applied>, ReplicaError> {
+        (**self).start_snapshot_write(batches)
+    }
+    fn wait_snapshot_write(&self) -> Result<Applied, ReplicaError> {
+        (**self).wait_snapshot_write()
     }
     fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
         (**self).end_snapshot()

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::batch::{self, WireEntry};
 use crate::message::{Message, Resume, Vector};
 use crate::policy::{PeerPolicy, Restrictions, Rules, key_within};
-use crate::replica::{Applied, LogCursor, Replica};
+use crate::replica::{Applied, LogCursor, Replica, ReplicaError};
 use crate::session::{InSnapshot, OutCursor, Phase, Session, SessionStats};
 use crate::{ProtocolError, SyncError};
 
@@ -153,6 +153,9 @@ pub struct Replicator<R: Replica> {
     restrictions: BTreeMap<String, Restrictions>,
     rules: BTreeMap<String, Rules>,
     snapshot_slots: BTreeSet<ConnId>,
+    /// The snapshot write in flight (see [`Replica::start_snapshot_write`]): the session
+    /// whose entries it writes, and the key its stream's resume point moves to.
+    writing: Option<(ConnId, Option<Vec<u8>>)>,
     stats: ReplicatorStats,
     /// Last session counters of partners no longer connected.
     last_seen: BTreeMap<String, SessionStats>,
@@ -178,6 +181,7 @@ impl<R: Replica> Replicator<R> {
             restrictions: BTreeMap::new(),
             rules: BTreeMap::new(),
             snapshot_slots: BTreeSet::new(),
+            writing: None,
             stats: ReplicatorStats::default(),
             last_seen: BTreeMap::new(),
         };
@@ -276,7 +280,7 @@ impl<R: Replica> Replicator<R> {
     /// The connection is gone.
     pub fn close(&mut self, conn: ConnId) {
         // What this peer sent is valid whatever ended the connection: keep it.
-        if let Err(e) = self.write_snapshot(conn) {
+        if let Err(e) = self.flush_snapshot(conn) {
             tracing::warn!(conn, error = %e, "could not write the snapshot entries received");
         }
         let in_snapshot = self
@@ -316,6 +320,7 @@ impl<R: Replica> Replicator<R> {
     }
 
     fn handle_inner(&mut self, conn: ConnId, bytes: &[u8]) -> Result<(), SyncError> {
+        self.check_stream(conn)?;
         let session = self
             .sessions
             .get_mut(&conn)
@@ -435,7 +440,7 @@ impl<R: Replica> Replicator<R> {
                 }
             }
             Message::SnapshotEnd => {
-                self.write_snapshot(conn)?;
+                self.flush_snapshot(conn)?;
                 let s = session_mut(&mut self.sessions, conn)?;
                 let Some(snap) = s.in_snapshot.take().filter(|s| s.begun) else {
                     return Err(ProtocolError::Unexpected("snapshot end outside a snapshot").into());
@@ -526,8 +531,11 @@ impl<R: Replica> Replicator<R> {
         Ok(())
     }
 
-    /// Writes the snapshot entries held for `conn` and moves its resume point past them.
+    /// Starts writing the snapshot entries held for `conn` (after the write in flight,
+    /// if any, is finished). Its resume point moves past them once they are written.
     fn write_snapshot(&mut self, conn: ConnId) -> Result<(), SyncError> {
+        self.finish_write();
+        self.check_stream(conn)?;
         let Some(snap) = self
             .sessions
             .get_mut(&conn)
@@ -541,7 +549,53 @@ impl<R: Replica> Replicator<R> {
         let entries = std::mem::take(&mut snap.pending);
         snap.pending_bytes = 0;
         let received = snap.received.clone();
-        let applied = self.replica.apply_snapshot(entries)?;
+        match self.replica.start_snapshot_write(entries)? {
+            Some(applied) => self.written(conn, applied, received),
+            None => {
+                self.writing = Some((conn, received));
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes everything received of `conn`'s snapshot and waits until it is written.
+    fn flush_snapshot(&mut self, conn: ConnId) -> Result<(), SyncError> {
+        self.write_snapshot(conn)?;
+        self.finish_write();
+        self.check_stream(conn)
+    }
+
+    /// Waits for the snapshot write in flight, if any, and accounts for it. A failure
+    /// fails the stream that sent the entries (its session ends at its next turn, see
+    /// [`Self::check_stream`]), whichever session's turn this is.
+    fn finish_write(&mut self) {
+        let Some((conn, received)) = self.writing.take() else {
+            return;
+        };
+        let result = self
+            .replica
+            .wait_snapshot_write()
+            .map_err(SyncError::from)
+            .and_then(|applied| self.written(conn, applied, received));
+        if let Err(e) = result
+            && let Some(snap) = self
+                .sessions
+                .get_mut(&conn)
+                .and_then(|s| s.in_snapshot.as_mut())
+        {
+            tracing::warn!(conn, error = %e, "could not write the snapshot entries received");
+            snap.failed = Some(e.to_string());
+        }
+    }
+
+    /// A snapshot write of `conn`'s finished: its report, and the stream's resume point
+    /// moves past the last key it wrote.
+    fn written(
+        &mut self,
+        conn: ConnId,
+        applied: Applied,
+        received: Option<Vec<u8>>,
+    ) -> Result<(), SyncError> {
         self.applied(conn, applied);
         if let Some(snap) = self
             .sessions
@@ -551,6 +605,20 @@ impl<R: Replica> Replicator<R> {
             snap.after = received;
         }
         self.persist_in_snapshot(conn)
+    }
+
+    /// Fails a session whose snapshot stream could not be written (it resumes after the
+    /// last batch written, on a new connection).
+    fn check_stream(&self, conn: ConnId) -> Result<(), SyncError> {
+        let failed = self
+            .sessions
+            .get(&conn)
+            .and_then(|s| s.in_snapshot.as_ref())
+            .and_then(|s| s.failed.clone());
+        match failed {
+            Some(why) => Err(ReplicaError(why).into()),
+            None => Ok(()),
+        }
     }
 
     /// Accounts for an apply: counters, and rewinds of the log readers it concerns.
@@ -719,6 +787,7 @@ impl<R: Replica> Replicator<R> {
         conn: ConnId,
         now: Duration,
     ) -> Result<Option<Vec<u8>>, SyncError> {
+        self.check_stream(conn)?;
         loop {
             let s = session_mut(&mut self.sessions, conn)?;
             if let Some(frame) = s.outbox.pop_front() {

@@ -119,6 +119,10 @@ pub(crate) struct InSnapshot {
     /// About the memory `pending` takes.
     #[serde(skip)]
     pub pending_bytes: usize,
+    /// A write of this stream's entries failed (why): nothing more of it is written,
+    /// and it resumes after the last batch written.
+    #[serde(skip)]
+    pub failed: Option<String>,
 }
 
 /// A connection's session.

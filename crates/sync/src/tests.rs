@@ -752,3 +752,211 @@ fn a_catch_up_of_large_records_goes_in_batches_a_receiver_accepts() {
     assert_eq!(net.records(1), net.records(0));
     assert_eq!(net.records(1).len(), 401);
 }
+
+/// 20,000 records of origin `a`, and a sender of them in batches small enough that a
+/// receiver writing every 1 MB of entries writes several times.
+fn snapshot_source() -> (Replicator<MemReplica>, Vec<(Vec<u8>, Sighting)>) {
+    let a_replica = MemReplica::new("a");
+    let records: Vec<(Vec<u8>, Sighting)> = (0..20_000u32)
+        .map(|i| {
+            (
+                key(&format!("h{i}.example"), (i % 250) as u8),
+                sight(u64::from(i)),
+            )
+        })
+        .collect();
+    a_replica.observe(&records);
+    let mut a_config = SyncConfig::new(open(&["b"]));
+    a_config.snapshot_records = 4096;
+    (Replicator::new(a_replica, a_config).unwrap(), records)
+}
+
+/// Moves frames both ways over `conn` until nothing moves; `Err` if b's engine fails
+/// the session.
+fn drain<R: Replica>(
+    a: &mut Replicator<MemReplica>,
+    b: &mut Replicator<R>,
+    conn: ConnId,
+) -> Result<(), SyncError> {
+    let now = Duration::ZERO;
+    for _ in 0..1000 {
+        let mut moved = false;
+        while let Some(f) = a.poll_transmit(conn, now)? {
+            b.handle(conn, &f, now)?;
+            moved = true;
+        }
+        while let Some(f) = b.poll_transmit(conn, now)? {
+            a.handle(conn, &f, now)?;
+            moved = true;
+        }
+        if !moved {
+            return Ok(());
+        }
+    }
+    panic!("the link never went quiet");
+}
+
+#[test]
+fn a_snapshot_written_behind_resumes_after_the_last_batch_known_written() {
+    let (mut a, _) = snapshot_source();
+    let mut config = SyncConfig::new(open(&["a"]));
+    // A write every 3,000 records or so.
+    config.snapshot_apply_bytes = 300_000;
+    let b_replica = std::sync::Arc::new(MemReplica::new("b").writing_behind());
+    let mut b = Replicator::new(b_replica.clone(), config.clone()).unwrap();
+    let now = Duration::ZERO;
+    a.open(1, "b", now).unwrap();
+    b.open(1, "a", now).unwrap();
+    // Until a write has finished and the next is in flight.
+    let mut received = 0;
+    for _ in 0..400 {
+        if let Some(f) = a.poll_transmit(1, now).unwrap() {
+            b.handle(1, &f, now).unwrap();
+        }
+        if let Some(f) = b.poll_transmit(1, now).unwrap() {
+            a.handle(1, &f, now).unwrap();
+        }
+        received = b.peers(now)[0].stats.snapshot_records_in;
+        let written = b_replica.dump().len() as u64;
+        if written > 0 && received > written + 3_000 {
+            break;
+        }
+    }
+    // b crashes with a write in flight: it is lost with the engine.
+    let durable = b_replica.dump();
+    let written = durable.len() as u64;
+    assert!(
+        written > 0 && received > written && received < 20_000,
+        "written {written}, received {received}"
+    );
+    drop(b);
+    a.close(1);
+    let b_replica = std::sync::Arc::new(MemReplica::from_state(durable).writing_behind());
+    let mut b = Replicator::new(b_replica.clone(), config).unwrap();
+    a.open(2, "b", now).unwrap();
+    b.open(2, "a", now).unwrap();
+    drain(&mut a, &mut b, 2).unwrap();
+    assert!(
+        b_replica.dump().records() == a.replica().dump().records(),
+        "b holds a's records"
+    );
+    assert_eq!(
+        b.peers(now)[0].stats.snapshot_records_in + written,
+        20_000,
+        "the stream resumed after the last batch whose write finished"
+    );
+    assert_eq!(b_replica.vector().get("a"), Some(&1));
+}
+
+/// A replica whose snapshot writes run "in the background" (when waited for), the
+/// `fail_at`th of which fails after writing nothing.
+struct FailingWrite {
+    inner: MemReplica,
+    fail_at: usize,
+    writes: std::sync::atomic::AtomicUsize,
+    in_flight: std::sync::Mutex<Option<Vec<Vec<WireEntry>>>>,
+}
+
+impl Replica for FailingWrite {
+    fn local_origin(&self) -> String {
+        self.inner.local_origin()
+    }
+    fn vector(&self) -> Vector {
+        self.inner.vector()
+    }
+    fn is_empty(&self) -> Result<bool, ReplicaError> {
+        self.inner.is_empty()
+    }
+    fn read_log(
+        &self,
+        origin: &str,
+        from: &LogCursor,
+        upto: Option<u64>,
+        max: usize,
+    ) -> Result<Vec<(u64, WireEntry)>, ReplicaError> {
+        self.inner.read_log(origin, from, upto, max)
+    }
+    fn read_records(
+        &self,
+        after: Option<&[u8]>,
+        max: usize,
+    ) -> Result<Vec<SnapshotRecord>, ReplicaError> {
+        self.inner.read_records(after, max)
+    }
+    fn apply(
+        &self,
+        entries: Vec<WireEntry>,
+        complete: &[(String, u64)],
+    ) -> Result<Applied, ReplicaError> {
+        self.inner.apply(entries, complete)
+    }
+    fn start_snapshot_write(
+        &self,
+        batches: Vec<Vec<WireEntry>>,
+    ) -> Result<Option<Applied>, ReplicaError> {
+        let mut in_flight = self.in_flight.lock().unwrap();
+        assert!(in_flight.is_none(), "one write in flight at most");
+        *in_flight = Some(batches);
+        Ok(None)
+    }
+    fn wait_snapshot_write(&self) -> Result<Applied, ReplicaError> {
+        let Some(batches) = self.in_flight.lock().unwrap().take() else {
+            return Ok(Applied::default());
+        };
+        let n = self
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n + 1 == self.fail_at {
+            return Err(ReplicaError("disk full".into()));
+        }
+        self.inner.apply_snapshot(batches)
+    }
+    fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
+        self.inner.end_snapshot()
+    }
+    fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
+        self.inner.state(name)
+    }
+    fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<(), ReplicaError> {
+        self.inner.set_state(name, value)
+    }
+}
+
+#[test]
+fn a_failed_background_write_ends_its_stream_which_resumes_after_the_last_batch_written() {
+    let (mut a, _) = snapshot_source();
+    let mut config = SyncConfig::new(open(&["a"]));
+    config.snapshot_apply_bytes = 300_000;
+    let b_replica = std::sync::Arc::new(FailingWrite {
+        inner: MemReplica::new("b"),
+        fail_at: 3,
+        writes: Default::default(),
+        in_flight: Default::default(),
+    });
+    let mut b = Replicator::new(b_replica.clone(), config).unwrap();
+    let now = Duration::ZERO;
+    a.open(1, "b", now).unwrap();
+    b.open(1, "a", now).unwrap();
+    let failed = drain(&mut a, &mut b, 1).expect_err("the failed write ends the session");
+    assert!(failed.to_string().contains("disk full"), "{failed}");
+    b.close(1);
+    a.close(1);
+    let written = b_replica.inner.dump().len();
+    assert!(
+        written > 0 && written < 20_000,
+        "written before the failure: {written}"
+    );
+    assert_eq!(
+        b_replica.vector().get("a"),
+        None,
+        "no marker after a failed write"
+    );
+    a.open(2, "b", now).unwrap();
+    b.open(2, "a", now).unwrap();
+    drain(&mut a, &mut b, 2).unwrap();
+    assert!(
+        b_replica.inner.dump().records() == a.replica().dump().records(),
+        "b holds a's records"
+    );
+    assert_eq!(b_replica.vector().get("a"), Some(&1));
+}

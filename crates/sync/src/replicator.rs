@@ -414,14 +414,16 @@ impl<R: Replica> Replicator<R> {
                 };
                 let after = snap.received.clone().or_else(|| snap.after.clone());
                 let entries = self.accept_batch(conn, &peer, &batch)?;
-                // Strictly increasing keys, all after what came before.
-                let mut last = after;
-                for e in &entries {
-                    if last.as_ref().is_some_and(|l| e.key < *l) {
-                        return Err(ProtocolError::SnapshotOrder.into());
-                    }
-                    last = Some(e.key.clone());
+                // Keys in order (a record's entries share one), all after what came before.
+                let in_order = entries.windows(2).all(|w| w[0].key <= w[1].key)
+                    && match (&after, entries.first()) {
+                        (Some(a), Some(first)) => first.key >= *a,
+                        _ => true,
+                    };
+                if !in_order {
+                    return Err(ProtocolError::SnapshotOrder.into());
                 }
+                let last = entries.last().map(|e| e.key.clone()).or(after);
                 let s = session_mut(&mut self.sessions, conn)?;
                 s.stats.snapshot_records_in += entries.len() as u64;
                 let Some(snap) = s.in_snapshot.as_mut() else {

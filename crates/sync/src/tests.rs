@@ -960,3 +960,51 @@ fn a_failed_background_write_ends_its_stream_which_resumes_after_the_last_batch_
     );
     assert_eq!(b_replica.vector().get("a"), Some(&1));
 }
+
+#[test]
+fn snapshot_entries_out_of_order_are_a_protocol_error() {
+    let entry = |name: &str| WireEntry {
+        key: key(name, 1),
+        origin: "a".into(),
+        entry: hearsay_record::Entry {
+            time_first: 1,
+            time_last: 1,
+            count: 1,
+            seq: 1,
+        },
+    };
+    // Unsorted on purpose: `encode_raw` keeps the order it is given.
+    let frame = |entries: &[WireEntry]| {
+        Message::SnapshotEntries {
+            batch: batch::compress(&batch::encode_raw(entries)).unwrap(),
+        }
+        .to_frame()
+    };
+    let begin = Message::SnapshotBegin {
+        vector: Vector::from([("a".to_owned(), 2)]),
+    }
+    .to_frame();
+    let (low, high) = (entry("a.example"), entry("z.example"));
+    // Within a batch, and across batches (a key before what came already).
+    for frames in [
+        vec![frame(&[high.clone(), low.clone()])],
+        vec![
+            frame(std::slice::from_ref(&high)),
+            frame(std::slice::from_ref(&low)),
+        ],
+    ] {
+        let mut net = Net::new(&[("a", open(&["b"])), ("b", open(&["a"]))]);
+        let c = net.connect(0, 1);
+        net.pump();
+        net.nodes[1].handle(c, &begin, net.now).unwrap();
+        let (last, first) = frames.split_last().unwrap();
+        for f in first {
+            net.nodes[1].handle(c, f, net.now).unwrap();
+        }
+        assert!(matches!(
+            net.nodes[1].handle(c, last, net.now),
+            Err(SyncError::Protocol(ProtocolError::SnapshotOrder))
+        ));
+        assert_eq!(net.nodes[1].stats().violations.len(), 1);
+    }
+}

@@ -104,17 +104,26 @@ impl Spill {
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let mut last: Option<&[u8]> = None;
         for row in rows {
-            if last == Some(row) {
-                continue;
-            }
-            if last.is_some_and(|l| l > row) || row.len() > MAX_ROW {
+            // One pass over the bytes both rows share tells a repeat, the order and what
+            // the row adds.
+            let shared = last.map_or(0, |l| l.iter().zip(row).take_while(|(a, b)| a == b).count());
+            let ordered = match last {
+                None => true,
+                // A repeat: written once.
+                Some(l) if shared == l.len() && shared == row.len() => continue,
+                Some(l) => match (l.get(shared), row.get(shared)) {
+                    (Some(a), Some(b)) => a < b,
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                },
+            };
+            if !ordered || row.len() > MAX_ROW {
                 return Err(StoreError::Corrupt {
                     path: tmp,
                     what: "bulk-load run",
                     detail: "rows out of order or too long".into(),
                 });
             }
-            let shared = last.map_or(0, |l| l.iter().zip(row).take_while(|(a, b)| a == b).count());
             let rest = &row[shared..];
             // Both fit: rows are at most MAX_ROW bytes.
             let header = [
@@ -354,6 +363,25 @@ mod tests {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    #[test]
+    fn a_run_is_written_only_from_rows_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::open(dir.path()).unwrap();
+        for bad in [&["b", "a"][..], &["ab", "a"], &["a", "b", "b", "ab"]] {
+            let run = rows(bad);
+            let err = spill
+                .write_run(Index::Rdata, run.iter().map(Vec::as_slice))
+                .unwrap_err();
+            assert!(err.to_string().contains("out of order"), "{bad:?}: {err}");
+        }
+        let long = vec![7u8; MAX_ROW + 1];
+        assert!(
+            spill
+                .write_run(Index::Rdata, [long.as_slice()].into_iter())
+                .is_err()
+        );
     }
 
     #[test]

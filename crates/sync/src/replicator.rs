@@ -853,18 +853,26 @@ impl<R: Replica> Replicator<R> {
         {
             let s = session_mut(&mut self.sessions, conn)?;
             for (key, origins) in records {
+                let first = entries.len();
                 for (origin, entry) in origins {
                     if s.sends_origin(&origin, &local)
                         && allowed(&self.rules, &s.peer, &origin, &key)
                     {
                         entries.push(WireEntry {
-                            key: key.clone(),
+                            key: Vec::new(),
                             origin,
                             entry,
                         });
                     } else {
                         withheld += 1;
                     }
+                }
+                // The record's last entry takes its key; only the others copy it.
+                if let Some((last, others)) = entries[first..].split_last_mut() {
+                    for e in others {
+                        e.key = key.clone();
+                    }
+                    last.key = key;
                 }
             }
         }

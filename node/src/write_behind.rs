@@ -151,7 +151,13 @@ impl<R: Replica + Send + Sync + 'static> Replica for WriteBehind<R> {
         }
     }
     fn wait_snapshot_write(&self) -> Result<Applied, ReplicaError> {
-        self.writer().wait()
+        let started = std::time::Instant::now();
+        let report = self.writer().wait();
+        tracing::debug!(
+            waited_ms = started.elapsed().as_millis() as u64,
+            "waited for the snapshot write"
+        );
+        report
     }
     fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
         self.replica.end_snapshot()

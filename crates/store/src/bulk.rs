@@ -73,6 +73,7 @@ impl Store {
     /// `names` rows wait for [`Store::finish_bulk_load`].
     pub fn apply_bulk(&self, mut batches: Vec<Vec<RemoteEntry>>) -> Result<ApplyReport> {
         let total: usize = batches.iter().map(Vec::len).sum();
+        let started = std::time::Instant::now();
         if total < BULK_MIN_ENTRIES {
             return self.apply_remote(batches.into_iter().flatten().collect(), &[]);
         }
@@ -172,6 +173,7 @@ impl Store {
             rows.values.push_with(|out| value.encode(out));
             rows.keys.push(std::mem::take(&mut group[0].key));
         }
+        let merged = started.elapsed();
         if !rows.keys.is_empty() {
             self.ingest_new(rows)?;
             for (origin, seq) in staged {
@@ -179,7 +181,15 @@ impl Store {
                 *lowest = (*lowest).min(seq);
             }
         }
-        self.finish_bulk(batch, &mut state, vv)
+        let report = self.finish_bulk(batch, &mut state, vv)?;
+        tracing::debug!(
+            entries = total,
+            new = report.new_records,
+            merged_ms = merged.as_millis() as u64,
+            took_ms = started.elapsed().as_millis() as u64,
+            "bulk write"
+        );
+        Ok(report)
     }
 
     /// Writes the rows of new records, in the order the module doc explains: the `log`

@@ -187,7 +187,8 @@ pub struct ReplicationConfig {
     pub send_queue_mb: usize,
     /// Snapshot records received and held before they are written at once, MiB: the
     /// store writes each such batch as new tables, so larger is faster and takes more
-    /// memory while a new node bootstraps (1 to 1024).
+    /// memory while a new node bootstraps: one batch is written while the next is
+    /// received, so about twice this (1 to 1024).
     #[serde(default = "default_snapshot_buffer_mb")]
     pub snapshot_buffer_mb: usize,
 }

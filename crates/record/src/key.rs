@@ -97,6 +97,31 @@ impl RecordKey {
         out.extend_from_slice(&self.rdata);
     }
 
+    /// Checks store key bytes as [`RecordKey::decode`] does (it accepts exactly the keys
+    /// `decode` accepts), without building the key: no allocation. A snapshot's receiver
+    /// checks every key a peer sends this way.
+    pub fn validate(bytes: &[u8]) -> Result<(), Error> {
+        let parts = KeyParts::split(bytes)?;
+        let name = parts.reversed_name;
+        let (mut pos, mut labels) = (0usize, 0usize);
+        // `split` found the terminating zero: every label is within `name`.
+        while let Some(&len) = name.get(pos).filter(|l| **l != 0) {
+            if usize::from(len) > crate::name::MAX_LABEL_LEN {
+                return Err(Error::LabelTooLong(len.into()));
+            }
+            labels += 1;
+            pos += 1 + usize::from(len);
+        }
+        // The wire form is as long as the reversed one.
+        if name.len() > crate::name::MAX_NAME_LEN {
+            return Err(Error::NameTooLong);
+        }
+        match parts.bailiwick_labels() {
+            Some(n) if n > labels => Err(Error::OutOfBailiwick),
+            _ => Ok(()),
+        }
+    }
+
     /// Decodes store key bytes.
     pub fn decode(bytes: &[u8]) -> Result<Self, Error> {
         let parts = KeyParts::split(bytes)?;
@@ -159,6 +184,48 @@ impl<'a> KeyParts<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Key-like bytes: a run of labels (some too long, some past the name limit), a
+    /// type, a bailiwick byte (some beyond the labels), some rdata; or anything at all.
+    fn key_like() -> impl Strategy<Value = Vec<u8>> {
+        let label = prop_oneof![
+            8 => proptest::collection::vec(b'a'..=b'z', 1..12),
+            1 => proptest::collection::vec(any::<u8>(), 62..66),
+        ];
+        let structured = (
+            proptest::collection::vec(label, 0..30),
+            any::<u16>(),
+            prop_oneof![0u8..8, Just(UNKNOWN_BAILIWICK), any::<u8>()],
+            proptest::collection::vec(any::<u8>(), 0..8),
+            0usize..4,
+        )
+            .prop_map(|(labels, t, bw, rdata, cut)| {
+                let mut k = Vec::new();
+                for l in &labels {
+                    k.push(l.len() as u8);
+                    k.extend_from_slice(l);
+                }
+                k.push(0);
+                k.extend_from_slice(&t.to_be_bytes());
+                k.push(bw);
+                k.extend_from_slice(&rdata);
+                k.truncate(k.len().saturating_sub(cut));
+                k
+            });
+        prop_oneof![4 => structured, 1 => proptest::collection::vec(any::<u8>(), 0..40)]
+    }
+
+    proptest! {
+        #[test]
+        fn validate_accepts_exactly_what_decode_accepts(bytes in key_like()) {
+            prop_assert_eq!(
+                RecordKey::validate(&bytes).is_ok(),
+                RecordKey::decode(&bytes).is_ok(),
+                "{:?}", bytes
+            );
+        }
+    }
 
     #[test]
     fn round_trip() {

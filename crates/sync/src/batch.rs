@@ -142,7 +142,7 @@ fn decode_raw(mut input: &[u8]) -> Result<Vec<WireEntry>, ProtocolError> {
         key.extend_from_slice(&prev[..shared]);
         key.extend_from_slice(suffix);
         input = &input[suffix_len..];
-        RecordKey::decode(&key).map_err(|_| bad("invalid record key"))?;
+        RecordKey::validate(&key).map_err(|_| bad("invalid record key"))?;
         let idx = varint::get(&mut input).map_err(|_| bad("origin index"))? as usize;
         let origin = origins
             .get(idx)

@@ -109,6 +109,18 @@ pub struct Store {
     origins: RwLock<Origins>,
     local: OriginId,
     writer: Mutex<WriterState>,
+    /// The version vector and the counters as of the last commit, for readers: they do
+    /// not wait for a write in progress (a snapshot's bulk write holds the writer lock
+    /// for a fraction of a second, and the replication engine asks for the vector at
+    /// every turn).
+    published: RwLock<Published>,
+}
+
+/// What [`Store::version_vector`] and [`Store::stats`] read.
+#[derive(Debug, Default)]
+struct Published {
+    vv: HashMap<OriginId, u64>,
+    counts: HashMap<u16, u64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -189,7 +201,7 @@ impl Store {
 
     /// The version vector by origin id.
     pub fn version_vector(&self) -> HashMap<OriginId, u64> {
-        self.lock_writer().vv.clone()
+        self.read_published().vv.clone()
     }
 
     /// The version vector by origin name, sorted by name.
@@ -211,7 +223,7 @@ impl Store {
 
     /// Counts, origins and disk usage.
     pub fn stats(&self) -> Result<StoreStats> {
-        let counts = self.lock_writer().counts.clone();
+        let counts = self.read_published().counts.clone();
         let mut by_type: Vec<(u16, u64)> = counts.into_iter().filter(|(_, n)| *n > 0).collect();
         by_type.sort();
         Ok(StoreStats {
@@ -325,6 +337,18 @@ impl Store {
         // A panic while holding the lock cannot leave the cached state half-updated:
         // it is only changed after a batch committed. So a poisoned lock is still usable.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read_published(&self) -> std::sync::RwLockReadGuard<'_, Published> {
+        self.published.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes the writer's vector and counters what readers see (after each commit,
+    /// with the writer lock held).
+    fn publish(&self, state: &WriterState) {
+        let mut published = self.published.write().unwrap_or_else(|p| p.into_inner());
+        published.vv.clone_from(&state.vv);
+        published.counts.clone_from(&state.counts);
     }
 
     fn read_origins(&self) -> std::sync::RwLockReadGuard<'_, Origins> {

@@ -66,10 +66,12 @@ impl Store {
             origins: RwLock::new(origins),
             local: OriginId(0),
             writer: Mutex::new(WriterState::default()),
+            published: RwLock::default(),
         };
         store.local = store.load_or_create_local()?;
         let mut state = store.load_writer_state()?;
         store.recount_after_bulk(&mut state)?;
+        store.publish(&state);
         *store.lock_writer() = state;
         // A bulk load that did not end (a crash, or a snapshot never resumed): its index
         // rows go where readers see them.

@@ -138,6 +138,7 @@ impl<'s> Batch<'s> {
         self.batch.commit().map_err(|e| self.store.engine(e))?;
         state.counts.extend(counts);
         state.vv.extend(vv_updates);
+        self.store.publish(state);
         Ok(self.report)
     }
 }

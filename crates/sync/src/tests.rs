@@ -444,20 +444,7 @@ fn one_poll_sends_the_news_however_many_origins_are_up_to_date() {
 #[test]
 fn a_crash_loses_only_the_snapshot_entries_not_yet_written_and_they_come_again() {
     use std::sync::Arc;
-    let a_replica = MemReplica::new("a");
-    let records: Vec<(Vec<u8>, Sighting)> = (0..20_000u32)
-        .map(|i| {
-            (
-                key(&format!("h{i}.example"), (i % 250) as u8),
-                sight(u64::from(i)),
-            )
-        })
-        .collect();
-    a_replica.observe(&records);
-    // Batches small enough that b writes every few of them.
-    let mut a_config = SyncConfig::new(open(&["b"]));
-    a_config.snapshot_records = 4096;
-    let mut a = Replicator::new(a_replica, a_config).unwrap();
+    let mut a = snapshot_source();
     let b_replica = Arc::new(MemReplica::new("b"));
     let mut config = SyncConfig::new(open(&["a"]));
     // Written every few batches.
@@ -492,20 +479,7 @@ fn a_crash_loses_only_the_snapshot_entries_not_yet_written_and_they_come_again()
     let mut b = Replicator::new(b_replica.clone(), config).unwrap();
     a.open(c2, "b", now).unwrap();
     b.open(c2, "a", now).unwrap();
-    for _ in 0..1000 {
-        let mut moved = false;
-        while let Some(f) = a.poll_transmit(c2, now).unwrap() {
-            b.handle(c2, &f, now).unwrap();
-            moved = true;
-        }
-        while let Some(f) = b.poll_transmit(c2, now).unwrap() {
-            a.handle(c2, &f, now).unwrap();
-            moved = true;
-        }
-        if !moved {
-            break;
-        }
-    }
+    drain(&mut a, &mut b, c2).unwrap();
     assert_eq!(b_replica.dump().len(), 20_000);
     let again = b.peers(now)[0].stats.snapshot_records_in;
     assert_eq!(
@@ -755,7 +729,7 @@ fn a_catch_up_of_large_records_goes_in_batches_a_receiver_accepts() {
 
 /// 20,000 records of origin `a`, and a sender of them in batches small enough that a
 /// receiver writing every 1 MB of entries writes several times.
-fn snapshot_source() -> (Replicator<MemReplica>, Vec<(Vec<u8>, Sighting)>) {
+fn snapshot_source() -> Replicator<MemReplica> {
     let a_replica = MemReplica::new("a");
     let records: Vec<(Vec<u8>, Sighting)> = (0..20_000u32)
         .map(|i| {
@@ -768,7 +742,7 @@ fn snapshot_source() -> (Replicator<MemReplica>, Vec<(Vec<u8>, Sighting)>) {
     a_replica.observe(&records);
     let mut a_config = SyncConfig::new(open(&["b"]));
     a_config.snapshot_records = 4096;
-    (Replicator::new(a_replica, a_config).unwrap(), records)
+    Replicator::new(a_replica, a_config).unwrap()
 }
 
 /// Moves frames both ways over `conn` until nothing moves; `Err` if b's engine fails
@@ -798,7 +772,7 @@ fn drain<R: Replica>(
 
 #[test]
 fn a_snapshot_written_behind_resumes_after_the_last_batch_known_written() {
-    let (mut a, _) = snapshot_source();
+    let mut a = snapshot_source();
     let mut config = SyncConfig::new(open(&["a"]));
     // A write every 3,000 records or so.
     config.snapshot_apply_bytes = 300_000;
@@ -924,7 +898,7 @@ impl Replica for FailingWrite {
 
 #[test]
 fn a_failed_background_write_ends_its_stream_which_resumes_after_the_last_batch_written() {
-    let (mut a, _) = snapshot_source();
+    let mut a = snapshot_source();
     let mut config = SyncConfig::new(open(&["a"]));
     config.snapshot_apply_bytes = 300_000;
     let b_replica = std::sync::Arc::new(FailingWrite {

@@ -306,11 +306,20 @@ impl Store {
         if runs.is_empty() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let mut ingestion = ks.start_ingestion().map_err(|e| self.engine(e))?;
         spill::merge(runs, |row| {
             ingestion.write(row, []).map_err(|e| self.engine(e))
         })?;
-        ingestion.finish().map_err(|e| self.engine(e))
+        ingestion.finish().map_err(|e| self.engine(e))?;
+        let keyspace: &str = ks.name().as_ref();
+        tracing::debug!(
+            keyspace,
+            runs = runs.len(),
+            took_ms = started.elapsed().as_millis() as u64,
+            "runs merged"
+        );
+        Ok(())
     }
 
     /// Stages the `log` lines of new records. They were gathered record by record in key

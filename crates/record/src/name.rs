@@ -216,23 +216,19 @@ impl Name {
     /// Decodes a name from the front of a reversed encoding; returns the name and the
     /// number of bytes consumed (including the terminating zero).
     pub fn from_reversed(bytes: &[u8]) -> Result<(Name, usize), Error> {
-        let mut labels: Vec<&[u8]> = Vec::new();
-        let mut pos = 0;
-        loop {
-            let len = *bytes.get(pos).ok_or(Error::NameTruncated)? as usize;
-            if len == 0 {
-                pos += 1;
-                break;
-            }
-            labels.push(
-                bytes
-                    .get(pos + 1..pos + 1 + len)
-                    .ok_or(Error::NameTruncated)?,
-            );
-            pos += 1 + len;
-        }
-        let name = Name::from_labels(labels.into_iter().rev())?;
-        Ok((name, pos))
+        let len = reversed_len(bytes)?;
+        let mut wire = Vec::with_capacity(len);
+        write_mirrored(&bytes[..len], &mut wire);
+        Ok((Name(wire.into_boxed_slice()), len))
+    }
+
+    /// Appends the wire form of the name at the front of a reversed encoding to `out`
+    /// (what [`Name::from_reversed`] decodes, without building the name); returns the
+    /// bytes consumed. On an error `out` is unchanged.
+    pub fn write_wire_from_reversed(bytes: &[u8], out: &mut Vec<u8>) -> Result<usize, Error> {
+        let len = reversed_len(bytes)?;
+        write_mirrored(&bytes[..len], out);
+        Ok(len)
     }
 
     /// Presentation form with the trailing dot, escaping as `dig` does.
@@ -354,9 +350,149 @@ impl NameBuilder {
     }
 }
 
+/// The length of the reversed name at the front of `bytes` (including its terminating
+/// zero), checked as a name: every label within the bytes and at most 63 bytes long, the
+/// whole at most 255 bytes (the wire form is exactly as long).
+fn reversed_len(bytes: &[u8]) -> Result<usize, Error> {
+    let mut pos = 0;
+    loop {
+        let len = *bytes.get(pos).ok_or(Error::NameTruncated)? as usize;
+        if len == 0 {
+            pos += 1;
+            break;
+        }
+        if bytes.len() < pos + 1 + len {
+            return Err(Error::NameTruncated);
+        }
+        if len > MAX_LABEL_LEN {
+            return Err(Error::LabelTooLong(len));
+        }
+        pos += 1 + len;
+    }
+    if pos > MAX_NAME_LEN {
+        return Err(Error::NameTooLong);
+    }
+    Ok(pos)
+}
+
+/// Appends the wire form of a checked reversed name (exactly one, with its terminating
+/// zero): each label goes where its mirror image is, lowercased.
+fn write_mirrored(reversed: &[u8], out: &mut Vec<u8>) {
+    let total = reversed.len();
+    let start = out.len();
+    out.resize(start + total, 0);
+    let wire = &mut out[start..];
+    let mut pos = 0;
+    while let Some(&len) = reversed.get(pos).filter(|l| **l != 0) {
+        let len = usize::from(len);
+        let end = total - 1 - pos;
+        let begin = end - 1 - len;
+        wire[begin] = len as u8;
+        for (to, from) in wire[begin + 1..end].iter_mut().zip(&reversed[pos + 1..]) {
+            *to = from.to_ascii_lowercase();
+        }
+        pos += 1 + len;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `from_reversed` as it was: the labels gathered, then pushed leaf first.
+    fn from_reversed_by_labels(bytes: &[u8]) -> Result<(Name, usize), Error> {
+        let mut labels: Vec<&[u8]> = Vec::new();
+        let mut pos = 0;
+        loop {
+            let len = *bytes.get(pos).ok_or(Error::NameTruncated)? as usize;
+            if len == 0 {
+                pos += 1;
+                break;
+            }
+            labels.push(
+                bytes
+                    .get(pos + 1..pos + 1 + len)
+                    .ok_or(Error::NameTruncated)?,
+            );
+            pos += 1 + len;
+        }
+        Ok((Name::from_labels(labels.into_iter().rev())?, pos))
+    }
+
+    /// Reversed-name-like bytes: labels (mixed case, some too long, some past the name
+    /// limit), a terminator, trailing bytes, sometimes cut short; or anything.
+    fn reversed_like() -> impl Strategy<Value = Vec<u8>> {
+        let label = prop_oneof![
+            8 => proptest::collection::vec(prop_oneof![b'a'..=b'z', b'A'..=b'Z', Just(b'-')], 1..12),
+            2 => proptest::collection::vec(any::<u8>(), 60..65),
+        ];
+        let structured = (
+            proptest::collection::vec(label, 0..30),
+            proptest::collection::vec(any::<u8>(), 0..4),
+            0usize..3,
+        )
+            .prop_map(|(labels, tail, cut)| {
+                let mut b = Vec::new();
+                for l in &labels {
+                    b.push(l.len() as u8);
+                    b.extend_from_slice(l);
+                }
+                b.push(0);
+                b.extend_from_slice(&tail);
+                b.truncate(b.len().saturating_sub(cut));
+                b
+            });
+        prop_oneof![4 => structured, 1 => proptest::collection::vec(any::<u8>(), 0..40)]
+    }
+
+    #[test]
+    fn reversed_names_at_the_length_limits() {
+        let reversed = |last: usize| {
+            let mut b = Vec::new();
+            for len in [63, 63, 63, last] {
+                b.push(len as u8);
+                b.extend(std::iter::repeat_n(b'a', len));
+            }
+            b.push(0);
+            b
+        };
+        // 255 bytes: the longest name; 256: one too many; a label of 64: too long.
+        let (name, used) = Name::from_reversed(&reversed(61)).unwrap();
+        assert_eq!((name.wire_len(), used), (255, 255));
+        assert!(matches!(
+            Name::from_reversed(&reversed(62)),
+            Err(Error::NameTooLong)
+        ));
+        let long = [&[64u8][..], &[b'a'; 64], &[0]].concat();
+        assert!(matches!(
+            Name::from_reversed(&long),
+            Err(Error::LabelTooLong(64))
+        ));
+        assert!(matches!(
+            Name::from_reversed(&[3, b'a', b'b']),
+            Err(Error::NameTruncated)
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn from_reversed_decodes_as_the_label_by_label_decoder_did(bytes in reversed_like()) {
+            let got = Name::from_reversed(&bytes);
+            let want = from_reversed_by_labels(&bytes);
+            prop_assert_eq!(got.is_ok(), want.is_ok(), "{:?}", bytes);
+            if let (Ok(got), Ok(want)) = (got, want) {
+                prop_assert_eq!(&got, &want);
+                let mut out = vec![7u8];
+                prop_assert_eq!(Name::write_wire_from_reversed(&bytes, &mut out).ok(), Some(want.1));
+                prop_assert_eq!(&out[1..], want.0.as_wire());
+            } else {
+                let mut out = vec![7u8];
+                prop_assert!(Name::write_wire_from_reversed(&bytes, &mut out).is_err());
+                prop_assert_eq!(out, vec![7u8]);
+            }
+        }
+    }
 
     fn n(s: &str) -> Name {
         Name::from_presentation(s).unwrap()

@@ -163,14 +163,17 @@ impl Store {
                 if owner != parts.reversed_name {
                     owner.clear();
                     owner.extend_from_slice(parts.reversed_name);
-                    if let Ok((name, _)) = Name::from_reversed(parts.reversed_name) {
-                        rows.names.push(&[name.as_wire()]);
-                    }
+                    rows.names.push_with(|out| {
+                        Name::write_wire_from_reversed(parts.reversed_name, out).is_ok()
+                    });
                 }
             }
             batch.report.changed += 1;
             batch.report.new_records += 1;
-            rows.values.push_with(|out| value.encode(out));
+            rows.values.push_with(|out| {
+                value.encode(out);
+                true
+            });
             rows.keys.push(std::mem::take(&mut group[0].key));
         }
         let merged = started.elapsed();

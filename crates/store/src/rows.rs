@@ -34,10 +34,14 @@ impl Rows {
         self.spans.push((start, len));
     }
 
-    /// Appends a row that `write` writes into the buffer.
-    pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+    /// Appends a row that `write` writes into the buffer, if it says it did (`true`);
+    /// otherwise whatever it wrote is taken back.
+    pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>) -> bool) {
         let start = self.bytes.len();
-        write(&mut self.bytes);
+        if !write(&mut self.bytes) {
+            self.bytes.truncate(start);
+            return;
+        }
         let len = u32::try_from(self.bytes.len() - start).unwrap_or(u32::MAX);
         self.spans.push((start, len));
     }
@@ -102,7 +106,14 @@ mod tests {
         for r in [b"zeta".as_slice(), b"", b"alpha", &long_a, &long_b, b"alph"] {
             rows.push(&[r]);
         }
-        rows.push_with(|b| b.extend_from_slice(b"mid"));
+        rows.push_with(|b| {
+            b.extend_from_slice(b"mid");
+            true
+        });
+        rows.push_with(|b| {
+            b.extend_from_slice(b"taken back");
+            false
+        });
         assert_eq!(rows.len(), 7);
         assert_eq!(rows.get(0), b"zeta");
         assert_eq!(rows.get(6), b"mid");

@@ -25,7 +25,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use hearsay_sync::{Applied, LogCursor, Replica, ReplicaError, SnapshotRecord, Vector, WireEntry};
+use hearsay_sync::{Applied, Replica, ReplicaError, WireEntry};
 
 type Batches = Vec<Vec<WireEntry>>;
 type Report = Result<Applied, ReplicaError>;
@@ -83,31 +83,7 @@ impl Writer {
 }
 
 impl<R: Replica + Send + Sync + 'static> Replica for WriteBehind<R> {
-    fn local_origin(&self) -> String {
-        self.replica.local_origin()
-    }
-    fn vector(&self) -> Vector {
-        self.replica.vector()
-    }
-    fn is_empty(&self) -> Result<bool, ReplicaError> {
-        self.replica.is_empty()
-    }
-    fn read_log(
-        &self,
-        origin: &str,
-        from: &LogCursor,
-        upto: Option<u64>,
-        max: usize,
-    ) -> Result<Vec<(u64, WireEntry)>, ReplicaError> {
-        self.replica.read_log(origin, from, upto, max)
-    }
-    fn read_records(
-        &self,
-        after: Option<&[u8]>,
-        max: usize,
-    ) -> Result<Vec<SnapshotRecord>, ReplicaError> {
-        self.replica.read_records(after, max)
-    }
+    hearsay_sync::forward_replica_reads!(replica);
     fn apply(
         &self,
         entries: Vec<WireEntry>,
@@ -161,12 +137,6 @@ impl<R: Replica + Send + Sync + 'static> Replica for WriteBehind<R> {
     }
     fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
         self.replica.end_snapshot()
-    }
-    fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
-        self.replica.state(name)
-    }
-    fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<(), ReplicaError> {
-        self.replica.set_state(name, value)
     }
 }
 

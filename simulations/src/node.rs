@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use hearsay_record::Sighting;
 use hearsay_sync::{
-    Applied, ConnId, LogCursor, Mem, MemReplica, Message, Replica, ReplicaError, Replicator,
-    SnapshotRecord, SyncConfig, Vector, WireEntry, batch,
+    Applied, ConnId, Mem, MemReplica, Message, Replica, ReplicaError, Replicator, SnapshotRecord,
+    SyncConfig, WireEntry, batch,
 };
 
 use crate::checks::{self, Probe};
@@ -126,31 +126,7 @@ impl Tracked {
 }
 
 impl Replica for Tracked {
-    fn local_origin(&self) -> String {
-        self.inner.local_origin()
-    }
-    fn vector(&self) -> Vector {
-        self.inner.vector()
-    }
-    fn is_empty(&self) -> Result<bool, ReplicaError> {
-        self.inner.is_empty()
-    }
-    fn read_log(
-        &self,
-        origin: &str,
-        from: &LogCursor,
-        upto: Option<u64>,
-        max: usize,
-    ) -> Result<Vec<(u64, WireEntry)>, ReplicaError> {
-        self.inner.read_log(origin, from, upto, max)
-    }
-    fn read_records(
-        &self,
-        after: Option<&[u8]>,
-        max: usize,
-    ) -> Result<Vec<SnapshotRecord>, ReplicaError> {
-        self.inner.read_records(after, max)
-    }
+    hearsay_sync::forward_replica_reads!(inner);
     fn apply(
         &self,
         entries: Vec<WireEntry>,
@@ -220,12 +196,6 @@ impl Replica for Tracked {
             Some(b) => self.apply_snapshot(b),
             None => Ok(Applied::default()),
         }
-    }
-    fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
-        self.inner.state(name)
-    }
-    fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<(), ReplicaError> {
-        self.inner.set_state(name, value)
     }
 }
 

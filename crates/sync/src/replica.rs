@@ -267,33 +267,50 @@ fn applied(store: &Store, r: ApplyReport) -> Applied {
     }
 }
 
+/// Implements the [`Replica`] methods a wrapper passes through unchanged to the replica
+/// it wraps, reached as `self.<tokens>` (a field, `inner`, or a method call, `inner()`):
+/// every method but the writes (`apply`, `apply_snapshot`, `start_snapshot_write`,
+/// `wait_snapshot_write`, `end_snapshot`), which are what wrappers are for.
+#[macro_export]
+macro_rules! forward_replica_reads {
+    ($($inner:tt)+) => {
+        fn local_origin(&self) -> String {
+            self.$($inner)+.local_origin()
+        }
+        fn vector(&self) -> $crate::Vector {
+            self.$($inner)+.vector()
+        }
+        fn is_empty(&self) -> Result<bool, $crate::ReplicaError> {
+            self.$($inner)+.is_empty()
+        }
+        fn read_log(
+            &self,
+            origin: &str,
+            from: &$crate::LogCursor,
+            upto: Option<u64>,
+            max: usize,
+        ) -> Result<Vec<(u64, $crate::WireEntry)>, $crate::ReplicaError> {
+            self.$($inner)+.read_log(origin, from, upto, max)
+        }
+        fn read_records(
+            &self,
+            after: Option<&[u8]>,
+            max: usize,
+        ) -> Result<Vec<$crate::SnapshotRecord>, $crate::ReplicaError> {
+            self.$($inner)+.read_records(after, max)
+        }
+        fn state(&self, name: &str) -> Result<Option<Vec<u8>>, $crate::ReplicaError> {
+            self.$($inner)+.state(name)
+        }
+        fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<(), $crate::ReplicaError> {
+            self.$($inner)+.set_state(name, value)
+        }
+    };
+}
+
 /// A shared replica (a node's `Arc<Store>`).
 impl<T: Replica + ?Sized> Replica for std::sync::Arc<T> {
-    fn local_origin(&self) -> String {
-        (**self).local_origin()
-    }
-    fn vector(&self) -> Vector {
-        (**self).vector()
-    }
-    fn is_empty(&self) -> Result<bool, ReplicaError> {
-        (**self).is_empty()
-    }
-    fn read_log(
-        &self,
-        origin: &str,
-        from: &LogCursor,
-        upto: Option<u64>,
-        max: usize,
-    ) -> Result<Vec<(u64, WireEntry)>, ReplicaError> {
-        (**self).read_log(origin, from, upto, max)
-    }
-    fn read_records(
-        &self,
-        after: Option<&[u8]>,
-        max: usize,
-    ) -> Result<Vec<SnapshotRecord>, ReplicaError> {
-        (**self).read_records(after, max)
-    }
+    forward_replica_reads!(as_ref());
     fn apply(
         &self,
         entries: Vec<WireEntry>,
@@ -315,11 +332,5 @@ impl<T: Replica + ?Sized> Replica for std::sync::Arc<T> {
     }
     fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
         (**self).end_snapshot()
-    }
-    fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
-        (**self).state(name)
-    }
-    fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<(), ReplicaError> {
-        (**self).set_state(name, value)
     }
 }

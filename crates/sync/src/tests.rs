@@ -832,31 +832,7 @@ struct FailingWrite {
 }
 
 impl Replica for FailingWrite {
-    fn local_origin(&self) -> String {
-        self.inner.local_origin()
-    }
-    fn vector(&self) -> Vector {
-        self.inner.vector()
-    }
-    fn is_empty(&self) -> Result<bool, ReplicaError> {
-        self.inner.is_empty()
-    }
-    fn read_log(
-        &self,
-        origin: &str,
-        from: &LogCursor,
-        upto: Option<u64>,
-        max: usize,
-    ) -> Result<Vec<(u64, WireEntry)>, ReplicaError> {
-        self.inner.read_log(origin, from, upto, max)
-    }
-    fn read_records(
-        &self,
-        after: Option<&[u8]>,
-        max: usize,
-    ) -> Result<Vec<SnapshotRecord>, ReplicaError> {
-        self.inner.read_records(after, max)
-    }
+    crate::forward_replica_reads!(inner);
     fn apply(
         &self,
         entries: Vec<WireEntry>,
@@ -887,12 +863,6 @@ impl Replica for FailingWrite {
     }
     fn end_snapshot(&self) -> Result<Applied, ReplicaError> {
         self.inner.end_snapshot()
-    }
-    fn state(&self, name: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
-        self.inner.state(name)
-    }
-    fn set_state(&self, name: &str, value: Option<&[u8]>) -> Result<(), ReplicaError> {
-        self.inner.set_state(name, value)
     }
 }
 

@@ -155,3 +155,65 @@ impl<R> Drop for WriteBehind<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearsay_record::{Bailiwick, Entry, Name, RecordKey, RrType};
+    use hearsay_store::Store;
+
+    /// `n` entries of origin `cert-a`, in key order.
+    fn batch(n: u32) -> Vec<Vec<WireEntry>> {
+        let mut entries: Vec<WireEntry> = (0..n)
+            .map(|i| WireEntry {
+                key: RecordKey::new(
+                    Name::from_presentation(&format!("h{i}.example")).unwrap(),
+                    RrType::A,
+                    Bailiwick::Unknown,
+                    i.to_be_bytes().to_vec(),
+                )
+                .unwrap()
+                .encode(),
+                origin: "cert-a".into(),
+                entry: Entry {
+                    time_first: 1,
+                    time_last: 2,
+                    count: 1,
+                    seq: u64::from(i) + 1,
+                },
+            })
+            .collect();
+        entries.sort_by(|a, b| a.key.cmp(&b.key));
+        vec![entries]
+    }
+
+    #[test]
+    fn a_write_runs_in_the_background_and_reports_when_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), Default::default()).unwrap());
+        let behind = WriteBehind::new(store.clone());
+        assert_eq!(behind.start_snapshot_write(batch(5000)).unwrap(), None);
+        // One write in flight at most.
+        assert!(behind.start_snapshot_write(batch(1)).is_err());
+        let report = behind.wait_snapshot_write().unwrap();
+        assert_eq!(report.new_records, 5000);
+        assert_eq!(store.stats().unwrap().records, 5000);
+        // Nothing in flight: an empty report.
+        assert_eq!(behind.wait_snapshot_write().unwrap(), Applied::default());
+        // The writer thread is kept for the next write.
+        assert_eq!(behind.start_snapshot_write(batch(6000)).unwrap(), None);
+        assert_eq!(behind.wait_snapshot_write().unwrap().new_records, 1000);
+    }
+
+    #[test]
+    fn a_write_in_flight_finishes_before_the_wrapper_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), Default::default()).unwrap());
+        let behind = WriteBehind::new(store.clone());
+        assert_eq!(behind.start_snapshot_write(batch(5000)).unwrap(), None);
+        drop(behind);
+        assert_eq!(store.stats().unwrap().records, 5000);
+        // Only one owner is left: the writer thread's handle is gone too.
+        assert_eq!(Arc::strong_count(&store), 1);
+    }
+}

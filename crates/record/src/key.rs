@@ -102,20 +102,8 @@ impl RecordKey {
     /// checks every key a peer sends this way.
     pub fn validate(bytes: &[u8]) -> Result<(), Error> {
         let parts = KeyParts::split(bytes)?;
-        let name = parts.reversed_name;
-        let (mut pos, mut labels) = (0usize, 0usize);
-        // `split` found the terminating zero: every label is within `name`.
-        while let Some(&len) = name.get(pos).filter(|l| **l != 0) {
-            if usize::from(len) > crate::name::MAX_LABEL_LEN {
-                return Err(Error::LabelTooLong(len.into()));
-            }
-            labels += 1;
-            pos += 1 + usize::from(len);
-        }
-        // The wire form is as long as the reversed one.
-        if name.len() > crate::name::MAX_NAME_LEN {
-            return Err(Error::NameTooLong);
-        }
+        // The checks `Name::from_reversed` makes, without building the name.
+        let (_, labels) = crate::name::check_reversed(parts.reversed_name)?;
         match parts.bailiwick_labels() {
             Some(n) if n > labels => Err(Error::OutOfBailiwick),
             _ => Ok(()),

@@ -354,7 +354,12 @@ impl NameBuilder {
 /// zero), checked as a name: every label within the bytes and at most 63 bytes long, the
 /// whole at most 255 bytes (the wire form is exactly as long).
 fn reversed_len(bytes: &[u8]) -> Result<usize, Error> {
-    let mut pos = 0;
+    check_reversed(bytes).map(|(len, _)| len)
+}
+
+/// [`reversed_len`], and the number of labels.
+pub(crate) fn check_reversed(bytes: &[u8]) -> Result<(usize, usize), Error> {
+    let (mut pos, mut labels) = (0, 0);
     loop {
         let len = *bytes.get(pos).ok_or(Error::NameTruncated)? as usize;
         if len == 0 {
@@ -367,12 +372,13 @@ fn reversed_len(bytes: &[u8]) -> Result<usize, Error> {
         if len > MAX_LABEL_LEN {
             return Err(Error::LabelTooLong(len));
         }
+        labels += 1;
         pos += 1 + len;
     }
     if pos > MAX_NAME_LEN {
         return Err(Error::NameTooLong);
     }
-    Ok(pos)
+    Ok((pos, labels))
 }
 
 /// Appends the wire form of a checked reversed name (exactly one, with its terminating

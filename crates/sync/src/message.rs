@@ -20,10 +20,15 @@ pub type Vector = std::collections::BTreeMap<String, u64>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resume {
     /// Last record key received.
+    #[serde(with = "serde_bytes")]
     pub after: Vec<u8>,
 }
 
 /// Everything the peers say to each other.
+///
+/// Byte fields are postcard bytes (`serde_bytes`): on the wire the same as a sequence of
+/// `u8` (a varint length, then the bytes), but copied at once instead of one element at a
+/// time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// First message of each side: who it says it is (the certificate decides), what it
@@ -45,11 +50,13 @@ pub enum Message {
         /// Whose restrictions.
         origin: String,
         /// The saved document.
+        #[serde(with = "serde_bytes")]
         doc: Vec<u8>,
     },
     /// Entries (a compressed [`crate::batch`]).
     Entries {
         /// The batch.
+        #[serde(with = "serde_bytes")]
         batch: Vec<u8>,
     },
     /// Every entry of `origin` up to `seq` the sender may send has been sent.
@@ -68,6 +75,7 @@ pub enum Message {
     /// Snapshot records in key order, strictly after everything sent before.
     SnapshotEntries {
         /// The batch.
+        #[serde(with = "serde_bytes")]
         batch: Vec<u8>,
     },
     /// The snapshot stream is complete.
@@ -193,6 +201,42 @@ mod tests {
         }
         assert_eq!(got, msgs);
         assert_eq!(reader.buffered(), 0);
+    }
+
+    /// Byte fields kept their encoding when they became `serde_bytes` (protocol version
+    /// 1 is unchanged): the same bytes as a plain `Vec<u8>`, both ways.
+    #[test]
+    fn byte_fields_encode_as_a_sequence_of_u8() {
+        #[derive(Serialize, Deserialize)]
+        enum Plain {
+            _Hello,
+            _Policy,
+            _Entries,
+            _Complete,
+            _SnapshotBegin,
+            SnapshotEntries { batch: Vec<u8> },
+        }
+        let batch: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
+        let ours = postcard::to_stdvec(&Message::SnapshotEntries {
+            batch: batch.clone(),
+        })
+        .unwrap();
+        let plain = postcard::to_stdvec(&Plain::SnapshotEntries {
+            batch: batch.clone(),
+        })
+        .unwrap();
+        assert_eq!(ours, plain);
+        assert_eq!(
+            postcard::from_bytes::<Message>(&plain).unwrap(),
+            Message::SnapshotEntries { batch }
+        );
+        let resume = Resume {
+            after: vec![1, 2, 3],
+        };
+        assert_eq!(
+            postcard::to_stdvec(&resume).unwrap(),
+            postcard::to_stdvec(&(vec![1u8, 2, 3],)).unwrap()
+        );
     }
 
     #[test]

@@ -202,6 +202,9 @@ impl MultiWriter {
 
         let mut old_writer = std::mem::replace(&mut self.writer, new_writer);
 
+        // PATCHED (hearsay): `current_key` is the last key of the tables finished so far.
+        self.current_key.clone_from(&old_writer.current_key);
+
         for linked in self.linked_blobs.values() {
             old_writer.link_blob_file(
                 linked.blob_file_id,
@@ -221,19 +224,26 @@ impl MultiWriter {
 
     /// Writes an item
     pub fn write(&mut self, item: InternalValue) -> crate::Result<()> {
-        let is_next_key = self.current_key.as_ref() < Some(&item.key.user_key);
-
-        if is_next_key {
-            self.current_key = Some(item.key.user_key.clone());
-
-            if *self.writer.meta.file_pos >= self.target_size {
-                self.rotate()?;
-            }
+        // PATCHED (hearsay): the key is compared only when the table is full, and not
+        // cloned (the writer holds the current key; items come in key order, so a key
+        // other than the current one is the next key).
+        if *self.writer.meta.file_pos >= self.target_size
+            && self.writer.current_key.as_ref() != Some(&item.key.user_key)
+        {
+            self.rotate()?;
         }
 
         self.writer.write(item)?;
 
         Ok(())
+    }
+
+    /// The last key written, if any (across rotations).
+    pub(crate) fn last_key(&self) -> Option<&UserKey> {
+        self.writer
+            .current_key
+            .as_ref()
+            .or(self.current_key.as_ref())
     }
 
     /// Finishes the last table, making sure all data is written durably

@@ -22,7 +22,6 @@ pub struct Ingestion<'a> {
     tree: &'a Tree,
     pub(crate) writer: MultiWriter,
     seqno: SeqNo,
-    last_key: Option<UserKey>,
 }
 
 impl<'a> Ingestion<'a> {
@@ -106,7 +105,6 @@ impl<'a> Ingestion<'a> {
             tree,
             writer,
             seqno: 0,
-            last_key: None,
         })
     }
 
@@ -122,14 +120,15 @@ impl<'a> Ingestion<'a> {
     ) -> crate::Result<()> {
         use crate::coding::Encode;
 
-        if let Some(prev) = &self.last_key {
+        // PATCHED (hearsay): the order is checked against the writer's last key instead
+        // of a clone of every key.
+        if let Some(prev) = self.writer.last_key() {
             assert!(
                 key > *prev,
                 "next key in ingestion must be greater than last key"
             );
         }
 
-        let cloned_key = key.clone();
         self.writer.write(crate::InternalValue::from_components(
             key,
             indirection.encode_into_vec(),
@@ -138,9 +137,6 @@ impl<'a> Ingestion<'a> {
         ))?;
 
         self.writer.register_blob(indirection);
-
-        // Remember the last user key to validate the next call's ordering
-        self.last_key = Some(cloned_key);
 
         Ok(())
     }
@@ -151,7 +147,9 @@ impl<'a> Ingestion<'a> {
     ///
     /// Will return `Err` if an IO error occurs.
     pub fn write(&mut self, key: UserKey, value: UserValue) -> crate::Result<()> {
-        if let Some(prev) = &self.last_key {
+        // PATCHED (hearsay): the order is checked against the writer's last key instead
+        // of a clone of every key.
+        if let Some(prev) = self.writer.last_key() {
             assert!(
                 key > *prev,
                 "next key in ingestion must be greater than last key"
@@ -159,14 +157,11 @@ impl<'a> Ingestion<'a> {
         }
 
         self.writer.write(crate::InternalValue::from_components(
-            key.clone(),
+            key,
             value,
             self.seqno,
             crate::ValueType::Value,
         ))?;
-
-        // Remember the last user key to validate the next call's ordering
-        self.last_key = Some(key);
 
         Ok(())
     }
@@ -177,7 +172,9 @@ impl<'a> Ingestion<'a> {
     ///
     /// Will return `Err` if an IO error occurs.
     pub fn write_tombstone(&mut self, key: UserKey) -> crate::Result<()> {
-        if let Some(prev) = &self.last_key {
+        // PATCHED (hearsay): the order is checked against the writer's last key instead
+        // of a clone of every key.
+        if let Some(prev) = self.writer.last_key() {
             assert!(
                 key > *prev,
                 "next key in ingestion must be greater than last key"
@@ -185,14 +182,11 @@ impl<'a> Ingestion<'a> {
         }
 
         self.writer.write(crate::InternalValue::from_components(
-            key.clone(),
+            key,
             crate::UserValue::empty(),
             self.seqno,
             crate::ValueType::Tombstone,
         ))?;
-
-        // Remember the last user key to validate the next call's ordering
-        self.last_key = Some(key);
 
         Ok(())
     }
@@ -203,7 +197,9 @@ impl<'a> Ingestion<'a> {
     ///
     /// Will return `Err` if an IO error occurs.
     pub fn write_weak_tombstone(&mut self, key: UserKey) -> crate::Result<()> {
-        if let Some(prev) = &self.last_key {
+        // PATCHED (hearsay): the order is checked against the writer's last key instead
+        // of a clone of every key.
+        if let Some(prev) = self.writer.last_key() {
             assert!(
                 key > *prev,
                 "next key in ingestion must be greater than last key"
@@ -211,14 +207,11 @@ impl<'a> Ingestion<'a> {
         }
 
         self.writer.write(crate::InternalValue::from_components(
-            key.clone(),
+            key,
             crate::UserValue::empty(),
             self.seqno,
             crate::ValueType::WeakTombstone,
         ))?;
-
-        // Remember the last user key to validate the next call's ordering
-        self.last_key = Some(key);
 
         Ok(())
     }
@@ -232,7 +225,7 @@ impl<'a> Ingestion<'a> {
     pub fn finish(self) -> crate::Result<()> {
         use crate::{AbstractTree, Table};
 
-        if self.last_key.is_none() {
+        if self.writer.last_key().is_none() {
             log::trace!("No data written to Ingestion, returning early");
             return Ok(());
         }

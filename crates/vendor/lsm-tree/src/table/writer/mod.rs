@@ -82,12 +82,13 @@ pub struct Writer {
     /// Stores the previous block position (used for creating back links)
     prev_pos: (BlockOffset, BlockOffset),
 
-    current_key: Option<UserKey>,
+    pub(crate) current_key: Option<UserKey>,
 
     bloom_policy: BloomConstructionPolicy,
 
-    /// Tracks the previously written item to detect weak tombstone/value pairs
-    previous_item: Option<(UserKey, ValueType)>,
+    /// Type of the previously written item (its key is `current_key`), to detect weak
+    /// tombstone/value pairs
+    previous_type: Option<ValueType>,
 
     linked_blob_files: Vec<LinkedFile>,
 
@@ -137,7 +138,7 @@ impl Writer {
 
             bloom_policy: BloomConstructionPolicy::default(),
 
-            previous_item: None,
+            previous_type: None,
 
             linked_blob_files: Vec::new(),
         })
@@ -241,10 +242,12 @@ impl Writer {
     /// sorted as described by the [`UserKey`], otherwise the block layout will
     /// be non-sense.
     pub fn write(&mut self, item: InternalValue) -> crate::Result<()> {
+        // PATCHED (hearsay): the key is cloned once per new key (into `current_key`),
+        // not four times per item; the previous item's key is `current_key`.
         let value_type = item.key.value_type;
         let seqno = item.key.seqno;
-        let user_key = item.key.user_key.clone();
         let value_len = item.value.len();
+        let key_len = item.key.user_key.len();
 
         if item.is_tombstone() {
             self.meta.tombstone_count += 1;
@@ -254,36 +257,37 @@ impl Writer {
             self.meta.weak_tombstone_count += 1;
         }
 
-        if value_type == ValueType::Value {
-            if let Some((prev_key, prev_type)) = &self.previous_item {
-                if prev_type == &ValueType::WeakTombstone && prev_key.as_ref() == user_key.as_ref()
-                {
-                    self.meta.weak_tombstone_reclaimable_count += 1;
-                }
-            }
+        // NOTE: Check if we visit a new key
+        let is_new_key = self.current_key.as_ref() != Some(&item.key.user_key);
+
+        if value_type == ValueType::Value
+            && !is_new_key
+            && self.previous_type == Some(ValueType::WeakTombstone)
+        {
+            self.meta.weak_tombstone_reclaimable_count += 1;
         }
 
-        // NOTE: Check if we visit a new key
-        if Some(&user_key) != self.current_key.as_ref() {
+        if is_new_key {
             self.meta.key_count += 1;
-            self.current_key = Some(user_key.clone());
 
             // IMPORTANT: Do not buffer *every* item's key
             // because there may be multiple versions
             // of the same key
 
             if self.bloom_policy.is_active() {
-                self.filter_writer.register_key(&user_key)?;
+                self.filter_writer.register_key(&item.key.user_key)?;
             }
+
+            if self.meta.first_key.is_none() {
+                self.meta.first_key = Some(item.key.user_key.clone());
+            }
+
+            self.current_key = Some(item.key.user_key.clone());
         }
 
-        if self.meta.first_key.is_none() {
-            self.meta.first_key = Some(user_key.clone());
-        }
-
-        self.chunk_size += user_key.len() + value_len;
+        self.chunk_size += key_len + value_len;
         self.chunk.push(item);
-        self.previous_item = Some((user_key, value_type));
+        self.previous_type = Some(value_type);
 
         if self.chunk_size >= self.data_block_size as usize {
             self.spill_block()?;

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod admin;
+pub mod alloc;
 pub mod api;
 pub mod config;
 pub mod federation;

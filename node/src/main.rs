@@ -28,6 +28,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    hearsay_node::alloc::keep_freed_memory();
     let args = Args::parse();
     let level = match args.verbose {
         0 => "info",

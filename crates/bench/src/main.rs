@@ -54,6 +54,8 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    // As hearsayd does.
+    hearsay_node::alloc::keep_freed_memory();
     // The libraries' events, on request (`HEARSAY_LOG=hearsay_store=info`, as for
     // hearsayd): silent unless asked, so that the benchmarks' own lines stay readable.
     let filter = tracing_subscriber::EnvFilter::try_from_env("HEARSAY_LOG")

@@ -64,7 +64,8 @@ impl Rows {
     /// The rows in byte order. Each is sorted by its first 32 bytes as two numbers
     /// (zero-padded, which orders as the bytes do) and only ties compare the bytes: most
     /// comparisons are settled without reading the buffer, even for index keys that
-    /// share a long target name.
+    /// share a long target name. (Dealing the rows into buckets by their first two bytes
+    /// first, and sorting each bucket, measured slower.)
     pub fn sorted(&self) -> impl Iterator<Item = &[u8]> {
         let mut order: Vec<(u128, u128, u32)> = (0..self.len())
             .map(|i| {
@@ -120,6 +121,24 @@ mod tests {
         let mut want: Vec<&[u8]> = rows.iter().collect();
         want.sort();
         assert_eq!(rows.sorted().collect::<Vec<_>>(), want);
+    }
+
+    proptest::proptest! {
+        /// `sorted` is byte order, for rows that share long prefixes, are
+        /// empty or one byte long, or differ only past 32 bytes.
+        #[test]
+        fn sorted_is_byte_order(rows in proptest::collection::vec(
+            (0u8..3, proptest::collection::vec(0u8..4, 0..40)),
+            0..300,
+        )) {
+            let mut r = Rows::default();
+            for (lead, tail) in &rows {
+                r.push(&[&[*lead; 1][..(*lead as usize).min(1)], &[7u8; 30][..usize::from(*lead) * 10], tail]);
+            }
+            let mut want: Vec<&[u8]> = r.iter().collect();
+            want.sort();
+            proptest::prop_assert_eq!(r.sorted().collect::<Vec<_>>(), want);
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod error;
 mod key;
 mod name;
 mod observation;
+pub mod prefix;
 pub mod rdata;
 mod rrtype;
 pub mod varint;

@@ -22,6 +22,8 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use hearsay_record::prefix::common_prefix;
+
 use crate::{Result, StoreError};
 
 /// The longest row a run may hold (our keys are far shorter).
@@ -106,7 +108,7 @@ impl Spill {
         for row in rows {
             // One pass over the bytes both rows share tells a repeat, the order and what
             // the row adds.
-            let shared = last.map_or(0, |l| l.iter().zip(row).take_while(|(a, b)| a == b).count());
+            let shared = last.map_or(0, |l| common_prefix(l, row));
             let ordered = match last {
                 None => true,
                 // A repeat: written once.

@@ -14,6 +14,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use hearsay_record::prefix::common_prefix;
 use hearsay_record::{Entry, RecordKey, decode_entry, encode_entry, varint};
 use hearsay_store::validate_origin_name;
 
@@ -132,7 +133,7 @@ pub fn encode_raw(entries: &[WireEntry]) -> Vec<u8> {
     // Runs of one origin are the rule: look its index up once per run.
     let mut last: (&str, u64) = ("", 0);
     for e in entries {
-        let shared = prev.iter().zip(&e.key).take_while(|(a, b)| a == b).count();
+        let shared = common_prefix(prev, &e.key);
         varint::put(&mut out, shared as u64);
         varint::put(&mut out, (e.key.len() - shared) as u64);
         out.extend_from_slice(&e.key[shared..]);

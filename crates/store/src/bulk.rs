@@ -108,8 +108,12 @@ impl Store {
             .map_or(0, |e| e.key.len());
         let mut rows = NewRows::with_capacity(total, key_bytes);
         let mut relogs = Vec::new();
-        // Per origin, the lowest seq of the log lines staged.
-        let mut staged: HashMap<OriginId, u64> = HashMap::new();
+        // Per origin, the lowest seq of the log lines staged (a batch has few origins:
+        // a list, not a hash per record).
+        let mut staged: Vec<(OriginId, u64)> = Vec::new();
+        // New records per type below 256 (the common ones), counted without a hash per
+        // record; into `batch.new_per_type` after the loop.
+        let mut new_per_type = [0u64; 256];
         // The records already held, in one pass over the batch's key range rather than a
         // point read per key (the writer lock keeps them as they are).
         let view = self.view();
@@ -148,16 +152,19 @@ impl Store {
             // A new record: one log line per origin, at the seq it ends with.
             for (origin, entry) in value.entries() {
                 rows.log.push(&[&log_prefix(*origin, entry.seq), key]);
-                staged
-                    .entry(*origin)
-                    .and_modify(|s: &mut u64| *s = (*s).min(entry.seq))
-                    .or_insert(entry.seq);
+                match staged.iter_mut().find(|(o, _)| o == origin) {
+                    Some((_, s)) => *s = (*s).min(entry.seq),
+                    None => staged.push((*origin, entry.seq)),
+                }
             }
             for k in index_keys(key) {
                 rows.rdata.push(&[&k]);
             }
             if let Ok(parts) = KeyParts::split(key) {
-                *batch.new_per_type.entry(parts.rrtype.0).or_default() += 1;
+                match new_per_type.get_mut(usize::from(parts.rrtype.0)) {
+                    Some(n) => *n += 1,
+                    None => *batch.new_per_type.entry(parts.rrtype.0).or_default() += 1,
+                }
                 // Records come in owner order: most owners are the one before, whose
                 // `names` line is already there.
                 if owner != parts.reversed_name {
@@ -175,6 +182,11 @@ impl Store {
                 true
             });
             rows.keys.push(std::mem::take(&mut group[0].key));
+        }
+        for (t, n) in (0u16..).zip(new_per_type) {
+            if n > 0 {
+                *batch.new_per_type.entry(t).or_default() += n;
+            }
         }
         let merged = started.elapsed();
         if !rows.keys.is_empty() {
@@ -654,6 +666,10 @@ mod tests {
         assert_eq!(
             bulk.stats().unwrap().records,
             plain.stats().unwrap().records
+        );
+        assert_eq!(
+            bulk.stats().unwrap().records_by_type,
+            plain.stats().unwrap().records_by_type
         );
 
         // Received again (a resumed snapshot), in any order: nothing changes, every entry

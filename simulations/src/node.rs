@@ -265,7 +265,7 @@ impl Engine for SyncEngine {
                 let mut per: std::collections::BTreeMap<String, (usize, u64, u64)> =
                     Default::default();
                 for e in Self::inspect(frame).entries {
-                    let slot = per.entry(e.origin).or_insert((0, u64::MAX, 0));
+                    let slot = per.entry(e.origin.to_string()).or_insert((0, u64::MAX, 0));
                     slot.0 += 1;
                     slot.1 = slot.1.min(e.entry.seq);
                     slot.2 = slot.2.max(e.entry.seq);

@@ -24,7 +24,7 @@ fn forged_entry(origin: &str) -> WireEntry {
     .unwrap();
     WireEntry {
         key: key.encode(),
-        origin: origin.to_owned(),
+        origin: origin.into(),
         entry: Entry {
             time_first: 1_760_000_000,
             time_last: 1_760_000_100,

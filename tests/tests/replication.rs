@@ -105,7 +105,7 @@ fn compressed_size_of(captures: &[PathBuf], origin: &str) -> usize {
         for (_, entry) in value.entries() {
             entries.push(hearsay_sync::WireEntry {
                 key: key.clone(),
-                origin: origin.to_owned(),
+                origin: origin.into(),
                 entry: *entry,
             });
         }

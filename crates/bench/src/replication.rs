@@ -178,7 +178,7 @@ fn compressed_size(store: &Store, keys: &[Vec<u8>], batch: usize) -> Result<u64>
         if let Some((_, entry)) = value.entries().iter().find(|(id, _)| *id == a) {
             entries.push(WireEntry {
                 key: key.clone(),
-                origin: A.to_owned(),
+                origin: A.into(),
                 entry: *entry,
             });
         }

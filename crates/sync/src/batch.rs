@@ -31,13 +31,18 @@ const LEVEL: i32 = 3;
 /// sender).
 const SNAPSHOT_LEVEL: i32 = 1;
 
+/// An origin's name as entries carry it: held inline (names of up to 23 bytes, which
+/// is nearly all) or shared, so that naming the origin of each of millions of entries
+/// neither allocates nor frees.
+pub type Origin = smol_str::SmolStr;
+
 /// One origin's entry for one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WireEntry {
     /// Encoded record key.
     pub key: Vec<u8>,
     /// The origin whose entry this is.
-    pub origin: String,
+    pub origin: Origin,
     /// The entry.
     pub entry: Entry,
 }
@@ -169,7 +174,7 @@ fn decode_raw(mut input: &[u8]) -> Result<Vec<WireEntry>, ProtocolError> {
         let name = input.get(..len).ok_or(bad("origin name past the end"))?;
         let name = std::str::from_utf8(name).map_err(|_| bad("origin name not UTF-8"))?;
         validate_origin_name(name).map_err(|_| bad("invalid origin name"))?;
-        origins.push(name.to_owned());
+        origins.push(Origin::new(name));
         input = &input[len..];
     }
     let n = varint::get(&mut input).map_err(|_| bad("entry count"))?;
@@ -282,6 +287,26 @@ mod tests {
         bad_idx[pos] = 9;
         assert!(decode_raw(&bad_idx).is_err());
         assert_eq!(decode_raw(&good).unwrap().len(), 1);
+    }
+
+    /// Origin names of every allowed length round-trip, the long ones (past what an
+    /// `Origin` holds inline) too.
+    #[test]
+    fn origin_names_up_to_64_bytes_round_trip() {
+        let mut entries: Vec<WireEntry> = [1usize, 23, 24, 64]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| WireEntry {
+                key: key("long.example", i as u8),
+                origin: "o".repeat(*n).into(),
+                entry: entry(i as u64),
+            })
+            .collect();
+        let wire = encode(&mut entries.clone()).unwrap();
+        entries.sort_by(|a, b| a.key.cmp(&b.key).then(a.origin.cmp(&b.origin)));
+        let got = decode(&wire).unwrap();
+        assert_eq!(got, entries);
+        assert_eq!(got.iter().map(|e| e.origin.len()).max(), Some(64));
     }
 
     /// A thread's kept contexts make the frames fresh ones would, whatever was

@@ -48,7 +48,7 @@ mod replica;
 mod replicator;
 mod session;
 
-pub use batch::WireEntry;
+pub use batch::{Origin, WireEntry};
 pub use mem::{Mem, MemReplica};
 pub use message::{Message, Vector};
 pub use policy::{PeerPolicy, Restrictions, Rules};

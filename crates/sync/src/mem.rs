@@ -259,7 +259,9 @@ impl MemReplica {
                 .find(|(name, _)| *name == e.origin)
             {
                 Some((_, s)) => *s = (*s).min(e.entry.seq),
-                None => applied.lowest_changed.push((e.origin.clone(), e.entry.seq)),
+                None => applied
+                    .lowest_changed
+                    .push((e.origin.to_string(), e.entry.seq)),
             }
             if is_new {
                 applied.new_records += 1;
@@ -382,7 +384,7 @@ impl Replica for MemReplica {
                     *seq,
                     WireEntry {
                         key: key.to_vec(),
-                        origin: origin.to_owned(),
+                        origin: origin.into(),
                         entry: *entry,
                     },
                 ));
@@ -406,10 +408,8 @@ impl Replica for MemReplica {
             .filter(|(_, es)| !es.is_empty())
             .take(max)
             .map(|(k, es)| {
-                let mut entries: Vec<(String, Entry)> = es
-                    .iter()
-                    .map(|(o, e)| (m.name(*o).to_owned(), *e))
-                    .collect();
+                let mut entries: Vec<(crate::Origin, Entry)> =
+                    es.iter().map(|(o, e)| (m.name(*o).into(), *e)).collect();
                 entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 (k.to_vec(), entries)
             })
@@ -492,7 +492,7 @@ mod tests {
     fn wire(key: &[u8], origin: &str, seq: u64) -> WireEntry {
         WireEntry {
             key: key.to_vec(),
-            origin: origin.to_owned(),
+            origin: origin.into(),
             entry: entry(seq),
         }
     }

@@ -5,7 +5,7 @@
 use hearsay_record::Entry;
 use hearsay_store::{ApplyReport, RemoteEntry, Store};
 
-use crate::batch::WireEntry;
+use crate::batch::{Origin, WireEntry};
 use crate::message::Vector;
 
 /// A failure of the local database (not the peer's fault).
@@ -40,7 +40,7 @@ impl LogCursor {
 }
 
 /// A record with the entries of every origin, as a snapshot streams it.
-pub type SnapshotRecord = (Vec<u8>, Vec<(String, Entry)>);
+pub type SnapshotRecord = (Vec<u8>, Vec<(Origin, Entry)>);
 
 /// What one apply did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -163,7 +163,7 @@ impl Replica for Store {
                 seq,
                 WireEntry {
                     key,
-                    origin: origin.to_owned(),
+                    origin: Origin::new(origin),
                     entry,
                 },
             ));
@@ -184,7 +184,7 @@ impl Replica for Store {
             let entries = value
                 .entries()
                 .iter()
-                .filter_map(|(id, e)| Some((origins.name(*id)?.to_owned(), *e)))
+                .filter_map(|(id, e)| Some((Origin::new(origins.name(*id)?), *e)))
                 .collect();
             out.push((key, entries));
         }
@@ -232,7 +232,7 @@ fn remote_entries(
 ) -> Result<Vec<RemoteEntry>, ReplicaError> {
     let mut remote = Vec::with_capacity(entries.len());
     // A snapshot's entries come in runs of few origins: look each name up once per run.
-    let mut last: Option<(String, hearsay_record::OriginId)> = None;
+    let mut last: Option<(Origin, hearsay_record::OriginId)> = None;
     for e in entries {
         let origin = match &last {
             Some((name, id)) if *name == e.origin => *id,

@@ -509,7 +509,7 @@ impl<R: Replica> Replicator<R> {
         let local = self.local.clone();
         entries.retain(|e| {
             self.rules
-                .get(&e.origin)
+                .get(e.origin.as_str())
                 .is_none_or(|r| r.allows(&e.key, &local))
         });
         let s = session_mut(&mut self.sessions, conn)?;

@@ -386,7 +386,12 @@ fn exchange(net: &mut Net, from: usize, to: usize, conn: ConnId) -> Vec<String> 
         let mut reader = message::FrameReader::new();
         reader.push(&frame);
         if let Some(Message::Entries { batch }) = reader.next_message().unwrap() {
-            origins.extend(batch::decode(&batch).unwrap().into_iter().map(|e| e.origin));
+            origins.extend(
+                batch::decode(&batch)
+                    .unwrap()
+                    .into_iter()
+                    .map(|e| e.origin.to_string()),
+            );
         }
         net.nodes[to].handle(conn, &frame, net.now).unwrap();
     }
@@ -500,7 +505,7 @@ fn store_records(store: &hearsay_store::Store) -> Vec<replica::SnapshotRecord> {
             let entries = value
                 .entries()
                 .iter()
-                .map(|(id, e)| (store.origin_name(*id).unwrap(), *e))
+                .map(|(id, e)| (store.origin_name(*id).unwrap().into(), *e))
                 .collect();
             (key, entries)
         })
@@ -650,7 +655,7 @@ fn log_lines_that_become_readable_late_are_sent_to_sessions_that_passed_them() {
         .filter(|(_, _, e)| e.seq == seq4)
         .map(|(k, o, e)| WireEntry {
             key: k.to_vec(),
-            origin: o.to_owned(),
+            origin: o.into(),
             entry: *e,
         })
         .collect();

@@ -204,28 +204,41 @@ impl RecordValue {
     }
 
     /// Decodes [`RecordValue::encode`]'s output, checking bounds and order.
-    pub fn decode(mut input: &[u8]) -> Result<Self, Error> {
-        let n = varint::get(&mut input)?;
-        if n > input.len() as u64 {
-            return Err(Error::BadValue("entry count larger than the value"));
-        }
-        let mut entries = Vec::with_capacity(n as usize);
-        for _ in 0..n {
-            let origin = u32::try_from(varint::get(&mut input)?)
-                .map_err(|_| Error::BadValue("origin id"))?;
-            let entry = decode_entry(&mut input)?;
-            if let Some((last, _)) = entries.last()
-                && *last >= OriginId(origin)
-            {
-                return Err(Error::BadValue("origins out of order"));
-            }
-            entries.push((OriginId(origin), entry));
-        }
-        if !input.is_empty() {
-            return Err(Error::TrailingBytes);
-        }
+    pub fn decode(input: &[u8]) -> Result<Self, Error> {
+        let mut entries = Vec::new();
+        decode_entries(input, |origin, entry| entries.push((origin, entry)))?;
         Ok(RecordValue { entries })
     }
+}
+
+/// Decodes an encoded [`RecordValue`]'s entries, in origin order, handing each to
+/// `each` instead of gathering them (a reader that turns them into something else
+/// builds no `RecordValue` on the way). The same checks as [`RecordValue::decode`];
+/// on an error, the entries before it have been handed over.
+pub fn decode_entries(
+    mut input: &[u8],
+    mut each: impl FnMut(OriginId, Entry),
+) -> Result<(), Error> {
+    let n = varint::get(&mut input)?;
+    if n > input.len() as u64 {
+        return Err(Error::BadValue("entry count larger than the value"));
+    }
+    let mut last: Option<OriginId> = None;
+    for _ in 0..n {
+        let origin = OriginId(
+            u32::try_from(varint::get(&mut input)?).map_err(|_| Error::BadValue("origin id"))?,
+        );
+        let entry = decode_entry(&mut input)?;
+        if last.is_some_and(|l| l >= origin) {
+            return Err(Error::BadValue("origins out of order"));
+        }
+        last = Some(origin);
+        each(origin, entry);
+    }
+    if !input.is_empty() {
+        return Err(Error::TrailingBytes);
+    }
+    Ok(())
 }
 
 /// Times are written relative to this epoch (2025-06-15), zigzag-encoded: dates within

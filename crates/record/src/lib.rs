@@ -41,7 +41,9 @@ pub mod rdata;
 mod rrtype;
 pub mod varint;
 
-pub use entry::{Entry, OriginId, RecordValue, Sighting, Summary, decode_entry, encode_entry};
+pub use entry::{
+    Entry, OriginId, RecordValue, Sighting, Summary, decode_entries, decode_entry, encode_entry,
+};
 pub use error::Error;
 pub use key::{Bailiwick, KeyParts, RecordKey};
 pub use name::{Labels, MAX_LABEL_LEN, MAX_NAME_LEN, Name, NameBuilder};

@@ -2,7 +2,7 @@
 //! the reverse index, and the replication log.
 
 use fjall::{Iter, Readable, Snapshot};
-use hearsay_record::{OriginId, RecordValue};
+use hearsay_record::{Entry, OriginId, RecordValue, decode_entries};
 
 use crate::keys::{log_key, log_prefix, parse_log_key};
 use crate::{Result, Store, StoreError};
@@ -62,17 +62,41 @@ impl<'s> View<'s> {
     /// Records with keys strictly after `after` (all records if `None`), in key order:
     /// the resumable cursor of a snapshot stream or an export.
     pub fn records_after(&self, after: Option<&[u8]>) -> RecordIter<'s> {
-        let inner = match after {
+        RecordIter {
+            store: self.store,
+            inner: self.records_range(after),
+        }
+    }
+
+    /// The `records` keyspace after `after` (all of it for `None`).
+    fn records_range(&self, after: Option<&[u8]>) -> Iter {
+        match after {
             None => self.snapshot.iter(&self.store.records),
             Some(k) => self.snapshot.range::<&[u8], _>(
                 &self.store.records,
                 (std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded),
             ),
-        };
-        RecordIter {
-            store: self.store,
-            inner,
         }
+    }
+
+    /// Up to `max` records after `after`, in key order, each as its key and what
+    /// `entry` makes of its entries (those it returns `None` for are left out), without
+    /// a [`RecordValue`] per record: the snapshot sender's read.
+    pub fn records_after_with<T>(
+        &self,
+        after: Option<&[u8]>,
+        max: usize,
+        mut entry: impl FnMut(OriginId, Entry) -> Option<T>,
+    ) -> Result<Vec<(Vec<u8>, Vec<T>)>> {
+        let mut out = Vec::with_capacity(max.min(4096));
+        for kv in self.records_range(after).take(max) {
+            let (k, v) = kv.into_inner().map_err(|e| self.store.engine(e))?;
+            let mut entries = Vec::with_capacity(1);
+            decode_entries(&v, |origin, e| entries.extend(entry(origin, e)))
+                .map_err(|e| self.store.corrupt("record value", e))?;
+            out.push((k.to_vec(), entries));
+        }
+        Ok(out)
     }
 
     /// Records with keys from `first` to `last` (both included), in key order.

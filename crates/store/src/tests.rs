@@ -231,6 +231,41 @@ fn cursor_scan_resumes_after_a_key() {
         .map(|r| r.unwrap().0)
         .collect();
     assert_eq!(rest, all[4..].to_vec());
+
+    // The snapshot sender's read: the same records, `max` at most, each with what the
+    // mapping makes of its entries (a remote origin's too; `None` leaves one out).
+    let peer = store.origin_id("cert-b").unwrap();
+    let remote = RemoteEntry {
+        key: keys[5].clone(),
+        origin: peer,
+        entry: Entry {
+            time_first: 1,
+            time_last: 2,
+            count: 3,
+            seq: 4,
+        },
+    };
+    store.apply_remote(vec![remote.clone()], &[]).unwrap();
+    let view = store.view();
+    let plain: Vec<(Vec<u8>, Vec<_>)> = view
+        .records_after(Some(&all[3]))
+        .take(4)
+        .map(|r| {
+            let (k, v) = r.unwrap();
+            (k, v.entries().to_vec())
+        })
+        .collect();
+    let with = view
+        .records_after_with(Some(&all[3]), 4, |o, e| Some((o, e)))
+        .unwrap();
+    assert_eq!(with, plain);
+    assert_eq!(with[1].1.len(), 2, "the local and the remote entry");
+    let remote_only = view
+        .records_after_with(None, 100, |o, e| (o == peer).then_some(e))
+        .unwrap();
+    assert_eq!(remote_only.len(), 10);
+    assert_eq!(remote_only[5], (keys[5].clone(), vec![remote.entry]));
+    assert!(remote_only[4].1.is_empty());
 }
 
 #[test]

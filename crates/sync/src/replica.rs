@@ -177,18 +177,9 @@ impl Replica for Store {
         max: usize,
     ) -> Result<Vec<SnapshotRecord>, ReplicaError> {
         let origins = self.origins();
-        let view = self.view();
-        let mut out = Vec::with_capacity(max.min(4096));
-        for item in view.records_after(after).take(max) {
-            let (key, value) = item?;
-            let entries = value
-                .entries()
-                .iter()
-                .filter_map(|(id, e)| Some((Origin::new(origins.name(*id)?), *e)))
-                .collect();
-            out.push((key, entries));
-        }
-        Ok(out)
+        Ok(self.view().records_after_with(after, max, |id, e| {
+            Some((Origin::new(origins.name(id)?), e))
+        })?)
     }
 
     fn apply(

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use fjall::Keyspace;
 use hearsay_record::{KeyParts, Name, OriginId, RecordValue};
 
-use crate::keys::{index_keys, log_prefix, meta};
+use crate::keys::{for_each_index_key, log_prefix, meta};
 use crate::rows::Rows;
 use crate::spill::{self, Index, Unsynced};
 use crate::write::{Batch, sort_entries};
@@ -157,9 +157,7 @@ impl Store {
                     None => staged.push((*origin, entry.seq)),
                 }
             }
-            for k in index_keys(key) {
-                rows.rdata.push(&[&k]);
-            }
+            for_each_index_key(key, |parts| rows.rdata.push(parts));
             if let Ok(parts) = KeyParts::split(key) {
                 match new_per_type.get_mut(usize::from(parts.rrtype.0)) {
                     Some(n) => *n += 1,

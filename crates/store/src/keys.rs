@@ -45,22 +45,23 @@ fn rdata_is_one_name(rrtype: RrType) -> bool {
 
 /// The `rdata` index keys of a record.
 pub fn index_keys(record_key: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(2);
+    for_each_index_key(record_key, |parts| out.push(parts.concat()));
+    out
+}
+
+/// Hands each `rdata` index key of a record to `sink`, as the parts that make it up
+/// one after the other (`tag | indexed bytes | record key head | rest of the rdata`),
+/// so that a caller that copies them somewhere allocates nothing per key (names in
+/// rdata still allocate their reversed form).
+pub fn for_each_index_key(record_key: &[u8], mut sink: impl FnMut(&[&[u8]])) {
     let Ok(parts) = KeyParts::split(record_key) else {
-        return Vec::new();
+        return;
     };
     let head = &record_key[..record_key.len() - parts.rdata.len()];
-    let with = |tag: u8, indexed: &[u8], rest: &[u8]| {
-        let mut k = Vec::with_capacity(1 + indexed.len() + head.len() + rest.len());
-        k.push(tag);
-        k.extend_from_slice(indexed);
-        k.extend_from_slice(head);
-        k.extend_from_slice(rest);
-        k
-    };
-    let mut out = Vec::with_capacity(2);
     match parts.rrtype {
-        RrType::A if parts.rdata.len() == 4 => out.push(with(TAG_V4, parts.rdata, &[])),
-        RrType::AAAA if parts.rdata.len() == 16 => out.push(with(TAG_V6, parts.rdata, &[])),
+        RrType::A if parts.rdata.len() == 4 => sink(&[&[TAG_V4], parts.rdata, head]),
+        RrType::AAAA if parts.rdata.len() == 16 => sink(&[&[TAG_V6], parts.rdata, head]),
         _ => {}
     }
     if indexes_names(parts.rrtype)
@@ -71,17 +72,21 @@ pub fn index_keys(record_key: &[u8]) -> Vec<Vec<u8>> {
         } else {
             parts.rdata
         };
+        // A name twice in one rdata is indexed once: its keys would be equal, everything
+        // else in them being the record's.
+        let mut seen: Vec<Vec<u8>> = Vec::new();
         for name in names {
-            let k = with(TAG_NAME, &name.reversed(), rest);
-            if !out.contains(&k) {
-                out.push(k);
+            let reversed = name.reversed();
+            if seen.contains(&reversed) {
+                continue;
             }
+            sink(&[&[TAG_NAME], &reversed, head, rest]);
+            seen.push(reversed);
         }
     }
     if needs_raw_index(parts.rrtype) {
-        out.push(with(TAG_RAW, &raw_hash(parts.rdata), parts.rdata));
+        sink(&[&[TAG_RAW], &raw_hash(parts.rdata), head, parts.rdata]);
     }
-    out
 }
 
 /// An index key taken apart.

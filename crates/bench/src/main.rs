@@ -7,6 +7,7 @@ mod decode;
 mod import;
 mod live;
 mod query;
+mod quic;
 mod reassembly;
 mod replication;
 mod stats;

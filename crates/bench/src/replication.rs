@@ -41,6 +41,8 @@ pub struct Args {
 }
 
 const A: &str = "bench-a";
+/// Bytes of the QUIC-alone reference transfer before each bootstrap.
+const QUIC_ALONE_BYTES: u64 = 2 << 30;
 const B: &str = "bench-b";
 
 /// Two partners' configs in `dir`: A serves `a_data`, B starts in `dir/bench-b`.
@@ -76,7 +78,7 @@ fn cpu_by_thread() -> std::collections::BTreeMap<String, Duration> {
 }
 
 /// CPU time this process has used (user + system), from `/proc/self/stat`.
-fn cpu_time() -> Duration {
+pub(crate) fn cpu_time() -> Duration {
     read_stat(Path::new("/proc/self/stat")).map_or(Duration::ZERO, |(_, cpu)| cpu)
 }
 
@@ -207,7 +209,18 @@ pub fn run(args: Args) -> Result<()> {
 
     let mut snap = Vec::new();
     let mut engine = Vec::new();
+    let mut quic = Vec::new();
     for run in 0..args.runs {
+        if !args.engine_only {
+            let q = crate::quic::measure(&rt, QUIC_ALONE_BYTES)?;
+            println!(
+                "reference run {run}: QUIC alone (two transports, one link, {} MiB): {:.0} MB/s, {:.2} CPU s per GB",
+                QUIC_ALONE_BYTES >> 20,
+                q.bytes_per_sec / 1e6,
+                q.cpu_per_gb
+            );
+            quic.push(q.bytes_per_sec);
+        }
         let tmp = tempfile::tempdir()?;
         let cpu = cpu_time();
         let (records, took) = engine_snapshot(&source, tmp.path())?;
@@ -299,10 +312,13 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     let snap_rate = m(snap.iter().map(|s| s.0).collect());
+    let quic_rate = m(quic);
     println!(
-        "snapshot median of {} runs: {snap_rate:.0} records/s over QUIC, {engine_rate:.0} records/s engine alone (QUIC / engine {:.2})",
+        "snapshot median of {} runs: {snap_rate:.0} records/s over QUIC, {engine_rate:.0} records/s engine alone (QUIC / engine {:.2}); QUIC alone {:.0} MB/s, so {:.0} records/s per GB/s QUIC alone moves",
         args.runs,
-        snap_rate / engine_rate
+        snap_rate / engine_rate,
+        quic_rate / 1e6,
+        snap_rate * 1e9 / quic_rate
     );
     if args.snapshot_only {
         return Ok(());

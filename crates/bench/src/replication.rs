@@ -38,6 +38,11 @@ pub struct Args {
     /// Only the snapshot bootstrap on the sync engines alone (no QUIC run): for profiling.
     #[arg(long)]
     engine_only: bool,
+    /// During each bootstrap, B also writes a window of 10,000 new local records every
+    /// second, as a capture does, and the time each write takes is reported: how long a
+    /// sensor's writes wait while the node bootstraps.
+    #[arg(long)]
+    local_writes: bool,
 }
 
 const A: &str = "bench-a";
@@ -156,6 +161,57 @@ fn until_settled(store: &Store) -> Duration {
     idle_since.unwrap_or_default()
 }
 
+/// A capture's writes beside a bootstrap: a window of new local records every second.
+struct LocalWrites {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Result<Vec<Duration>>>,
+}
+
+impl LocalWrites {
+    const EVERY: Duration = Duration::from_secs(1);
+    const RECORDS: u64 = 10_000;
+
+    fn start(store: Arc<Store>, seed: u64) -> LocalWrites {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut waits = Vec::new();
+            for k in 0.. {
+                let next = Instant::now() + Self::EVERY;
+                if flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let window = fresh_records(50_000 + 1000 * seed + k, Self::RECORDS)?;
+                let started = Instant::now();
+                store.apply_local(window)?;
+                waits.push(started.elapsed());
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+            }
+            Ok(waits)
+        });
+        LocalWrites { stop, thread }
+    }
+
+    /// Stops the writes; the time each took.
+    fn stop(self) -> Result<Vec<Duration>> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the local writer panicked"))?
+    }
+
+    fn summary(waits: Vec<Duration>) -> String {
+        let ms: Vec<f64> = waits.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        let max = ms.iter().copied().fold(0.0, f64::max);
+        format!(
+            "local writes during the bootstrap: {} windows of {} records, median {:.0} ms, max {max:.0} ms",
+            ms.len(),
+            Self::RECORDS,
+            median(ms.clone())
+        )
+    }
+}
+
 /// About `n` new records like the store's (the query benchmark's generator with another
 /// seed: random names, so practically distinct from everything else).
 fn fresh_records(seed: u64, n: u64) -> Result<Vec<(Vec<u8>, Sighting)>> {
@@ -248,9 +304,16 @@ pub fn run(args: Args) -> Result<()> {
             let b = Node::start(b).await?;
             cpu = cpu_time();
             threads = cpu_by_thread();
+            let writes = args
+                .local_writes
+                .then(|| LocalWrites::start(b.store().clone(), run as u64));
             let took = until_caught_up(&b, target, Duration::from_secs(3600)).await?;
             let store = b.store().clone();
             let settled = took + tokio::task::spawn_blocking(move || until_settled(&store)).await?;
+            if let Some(w) = writes {
+                let waits = tokio::task::spawn_blocking(move || w.stop()).await??;
+                println!("  {}", LocalWrites::summary(waits));
+            }
             let l0 = b.store().first_level_tables();
             cpu = cpu_time().saturating_sub(cpu);
             let after = cpu_by_thread();

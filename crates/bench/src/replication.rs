@@ -52,7 +52,11 @@ const B: &str = "bench-b";
 
 /// Two partners' configs in `dir`: A serves `a_data`, B starts in `dir/bench-b`.
 fn configs(dir: &Path, a_data: &Path) -> Result<(Config, Config)> {
-    let teams = [TeamSpec::new(A, Vec::new()), TeamSpec::new(B, Vec::new())];
+    // B shares nothing with A: A serves the benchmark's store, which B's own records
+    // (`--local-writes`) must not grow.
+    let mut b = TeamSpec::new(B, Vec::new());
+    b.withhold = vec![(A.to_owned(), vec![".".to_owned()])];
+    let teams = [TeamSpec::new(A, Vec::new()), b];
     make_certificates(dir, &teams)?;
     let a_port = free_port()?;
     let mut a = team_config(dir, &teams, 0, &[None, None], 0.2);

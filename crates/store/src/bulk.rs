@@ -265,28 +265,61 @@ impl Store {
     /// does every open (a crash, or a load that never ended, leaves runs behind). The
     /// report's `readable` names the origins whose log lines became readable, and the
     /// lowest seq of each: log readers that passed it must read again.
+    ///
+    /// The merge takes seconds per ten million records and does not hold the writer
+    /// lock, so a capture's writes and other partners' entries go on meanwhile. That is
+    /// safe because:
+    /// - `rdata` and `names` rows are only ever inserted, with empty values: a row
+    ///   written beside the merge is the same row;
+    /// - the origins with staged log lines stay staged until their runs are gone, so a
+    ///   marker that would move such an origin's vector merges them first
+    ///   ([`Store::merge_staged_log`], under the writer lock; it may merge and remove
+    ///   the very runs this merge is reading, which writes the same rows twice);
+    /// - the runs are listed, the log runs opened (an open run stays readable once
+    ///   removed) and later removed under the writer lock, so no staged-log merge lists
+    ///   a run this one removed;
+    /// - a bulk write beside the merge stages runs of its own, left to the next call.
     pub fn finish_bulk_load(&self) -> Result<ApplyReport> {
-        let mut state = self.lock_writer();
-        let rdata = self.spill.runs(Index::Rdata)?;
-        let names = self.spill.runs(Index::Names)?;
-        let log = self.spill.runs(Index::Log)?;
+        let _one_at_a_time = self.finishing.lock().unwrap_or_else(|p| p.into_inner());
+        let (rdata, names, log, open_log, staged) = {
+            let state = self.lock_writer();
+            let log = self.spill.runs(Index::Log)?;
+            // Opened under the lock: a staged-log merge may remove them before they are
+            // read.
+            let open_log = spill::open(&log)?;
+            (
+                self.spill.runs(Index::Rdata)?,
+                self.spill.runs(Index::Names)?,
+                log,
+                open_log,
+                state.staged_log.clone(),
+            )
+        };
         let mut report = ApplyReport::default();
         if rdata.is_empty() && names.is_empty() && log.is_empty() {
             return Ok(report);
         }
         let started = std::time::Instant::now();
+        #[cfg(test)]
+        self.pause_in_merge();
         std::thread::scope(|s| {
-            let names = s.spawn(|| self.merge_runs(&self.names, &names));
-            let log = s.spawn(|| self.merge_runs(&self.log, &log));
-            let mine = self.merge_runs(&self.rdata, &rdata);
+            let names = s.spawn(|| self.merge_runs(&self.names, spill::open(&names)?));
+            let log = s.spawn(|| self.merge_runs(&self.log, open_log));
+            let mine = spill::open(&rdata).and_then(|runs| self.merge_runs(&self.rdata, runs));
             let (names, log) = (join(names), join(log));
             mine.and(names).and(log)
         })?;
         // Only once all are in: a crash before this merges them again, harmlessly.
-        for runs in [&rdata, &names, &log] {
-            self.spill.remove(runs)?;
+        self.spill.remove(&rdata)?;
+        self.spill.remove(&names)?;
+        let mut state = self.lock_writer();
+        self.spill.remove(&log)?;
+        // Lines a bulk write staged beside the merge are still in runs: their origins
+        // stay staged (a later merge of them reports them readable again, harmlessly).
+        if self.spill.runs(Index::Log)?.is_empty() {
+            state.staged_log.clear();
         }
-        report.readable = state.staged_log.drain().collect();
+        report.readable = staged.into_iter().collect();
         tracing::info!(
             runs = rdata.len() + names.len() + log.len(),
             took_ms = started.elapsed().as_millis() as u64,
@@ -304,7 +337,7 @@ impl Store {
         report: &mut ApplyReport,
     ) -> Result<()> {
         let runs = self.spill.runs(Index::Log)?;
-        self.merge_runs(&self.log, &runs)?;
+        self.merge_runs(&self.log, spill::open(&runs)?)?;
         self.spill.remove(&runs)?;
         report.readable.extend(state.staged_log.drain());
         tracing::debug!(
@@ -315,11 +348,12 @@ impl Store {
     }
 
     /// One keyspace's runs, merged into one new table run.
-    fn merge_runs(&self, ks: &Keyspace, runs: &[std::path::PathBuf]) -> Result<()> {
+    fn merge_runs(&self, ks: &Keyspace, runs: Vec<spill::RunReader>) -> Result<()> {
         if runs.is_empty() {
             return Ok(());
         }
         let started = std::time::Instant::now();
+        let count = runs.len();
         let mut ingestion = ks.start_ingestion().map_err(|e| self.engine(e))?;
         spill::merge(runs, |row| {
             ingestion.write(row, []).map_err(|e| self.engine(e))
@@ -328,7 +362,7 @@ impl Store {
         let keyspace: &str = ks.name().as_ref();
         tracing::debug!(
             keyspace,
-            runs = runs.len(),
+            runs = count,
             took_ms = started.elapsed().as_millis() as u64,
             "runs merged"
         );
@@ -393,6 +427,39 @@ impl Store {
         batch.commit().map_err(|e| self.engine(e))?;
         state.counts = counts;
         Ok(())
+    }
+}
+
+/// Where a test holds a merge of [`Store::finish_bulk_load`]: the merge says it has
+/// reached the gate, then waits to be let through.
+#[cfg(test)]
+pub(crate) struct MergeGate {
+    reached: std::sync::mpsc::SyncSender<()>,
+    open: std::sync::mpsc::Receiver<()>,
+}
+
+#[cfg(test)]
+impl Store {
+    /// The next merge stops at the gate: the first channel says it is there, a send on
+    /// the second lets it on.
+    pub(crate) fn set_merge_gate(
+        &self,
+    ) -> (
+        std::sync::mpsc::Receiver<()>,
+        std::sync::mpsc::SyncSender<()>,
+    ) {
+        let (reached, at_gate) = std::sync::mpsc::sync_channel(1);
+        let (let_on, open) = std::sync::mpsc::sync_channel(1);
+        *self.merge_gate.lock().unwrap() = Some(MergeGate { reached, open });
+        (at_gate, let_on)
+    }
+
+    fn pause_in_merge(&self) {
+        let gate = self.merge_gate.lock().unwrap().take();
+        if let Some(gate) = gate {
+            gate.reached.send(()).unwrap();
+            gate.open.recv().unwrap();
+        }
     }
 }
 
@@ -731,6 +798,64 @@ mod tests {
         let done = bulk.finish_bulk_load().unwrap();
         assert!(done.readable.is_empty());
         assert!(bulk.spill.runs(Index::Rdata).unwrap().is_empty());
+    }
+
+    #[test]
+    fn writes_go_on_while_a_load_is_merged() {
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let [plain, bulk] = twin_stores(&dirs);
+        // No echo of the store's own entries, which would merge the log lines at once.
+        let mut entries = snapshot(&bulk);
+        entries.retain(|e| e.origin != bulk.local_origin());
+        plain.apply_remote(entries.clone(), &[]).unwrap();
+        bulk.apply_bulk(frames(&entries)).unwrap();
+        let c = bulk.lookup_origin("team-c").unwrap();
+        let (at_gate, let_on) = bulk.set_merge_gate();
+        let (plain, bulk) = (&plain, &bulk);
+        std::thread::scope(|s| {
+            let finishing = s.spawn(|| bulk.finish_bulk_load());
+            at_gate.recv().unwrap();
+            // Halfway through the merge: a capture's window, and a marker that moves the
+            // vector of an origin whose log lines are still staged.
+            let (done, wrote) = std::sync::mpsc::channel();
+            s.spawn(move || {
+                let local: Vec<_> = (20_000..20_100)
+                    .map(|n| {
+                        let s = Sighting {
+                            time_first: 30,
+                            time_last: 40,
+                            count: 2,
+                        };
+                        (key(n), s)
+                    })
+                    .collect();
+                let fresh = vec![RemoteEntry {
+                    key: key(100_001),
+                    origin: c,
+                    entry: entry(50, 1),
+                }];
+                for store in [plain, bulk] {
+                    store.apply_local(local.clone()).unwrap();
+                }
+                plain.apply_remote(fresh.clone(), &[(c, 50)]).unwrap();
+                let report = bulk.apply_remote(fresh, &[(c, 50)]).unwrap();
+                done.send(report).unwrap();
+            });
+            let report = wrote.recv_timeout(std::time::Duration::from_secs(60));
+            let_on.send(()).unwrap();
+            let report = report.expect("the writes waited for the merge");
+            // The marker merged the staged lines first, as it does without a merge under
+            // way, and said so.
+            assert!(report.readable.iter().any(|(o, _)| *o == c), "{report:?}");
+            let finished = finishing.join().unwrap().unwrap();
+            assert!(finished.readable.iter().any(|(o, _)| *o == c));
+        });
+        assert_eq!(dump(bulk), dump(plain));
+        assert_eq!(bulk.version_vector(), plain.version_vector());
+        for index in [Index::Rdata, Index::Names, Index::Log] {
+            assert!(bulk.spill.runs(index).unwrap().is_empty());
+        }
+        assert!(bulk.lock_writer().staged_log.is_empty());
     }
 
     #[test]

@@ -109,6 +109,12 @@ pub struct Store {
     origins: RwLock<Origins>,
     local: OriginId,
     writer: Mutex<WriterState>,
+    /// Held by [`Store::finish_bulk_load`] while it merges runs (without the writer
+    /// lock): one merge at a time. Never taken while holding the writer lock.
+    finishing: Mutex<()>,
+    /// Tests stop a merge halfway through here to write beside it.
+    #[cfg(test)]
+    merge_gate: Mutex<Option<bulk::MergeGate>>,
     /// The version vector and the counters as of the last commit, for readers: they do
     /// not wait for a write in progress (a snapshot's bulk write holds the writer lock
     /// for a fraction of a second, and the replication engine asks for the vector at

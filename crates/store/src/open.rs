@@ -66,6 +66,9 @@ impl Store {
             origins: RwLock::new(origins),
             local: OriginId(0),
             writer: Mutex::new(WriterState::default()),
+            finishing: Mutex::default(),
+            #[cfg(test)]
+            merge_gate: Mutex::default(),
             published: RwLock::default(),
         };
         store.local = store.load_or_create_local()?;

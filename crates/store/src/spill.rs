@@ -162,10 +162,14 @@ impl Spill {
             .collect())
     }
 
-    /// Deletes merged runs.
+    /// Deletes merged runs (a run already gone was merged and removed by another merge
+    /// of the log lines: see `Store::finish_bulk_load`).
     pub(crate) fn remove(&self, runs: &[PathBuf]) -> Result<()> {
         for run in runs {
-            std::fs::remove_file(run).map_err(|e| io(run, e))?;
+            match std::fs::remove_file(run) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(run, e)),
+                _ => {}
+            }
         }
         if runs.is_empty() {
             Ok(())
@@ -193,11 +197,10 @@ impl Unsynced {
     }
 }
 
-/// Merges `runs` into one strictly increasing stream of rows (repeats once), handing
-/// each row to `out`.
-pub(crate) fn merge(runs: &[PathBuf], mut out: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
-    let mut readers = runs
-        .iter()
+/// Opens `runs` for [`merge`]. An open run stays readable when another merge of the
+/// same runs removes it meanwhile (a removed file lives on while it is open).
+pub(crate) fn open(runs: &[PathBuf]) -> Result<Vec<RunReader>> {
+    runs.iter()
         .map(|p| {
             let file = File::open(p).map_err(|e| io(p, e))?;
             Ok(RunReader {
@@ -205,7 +208,15 @@ pub(crate) fn merge(runs: &[PathBuf], mut out: impl FnMut(&[u8]) -> Result<()>) 
                 path: p.clone(),
             })
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
+
+/// Merges runs opened by [`open`] into one strictly increasing stream of rows (repeats
+/// once), handing each row to `out`.
+pub(crate) fn merge(
+    mut readers: Vec<RunReader>,
+    mut out: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
     // The smallest row of each run, with the run it came from. The top's run reads its
     // next row into the same buffer, which then sinks to its place: one sift per row,
     // and no allocation.
@@ -261,7 +272,8 @@ impl Head {
     }
 }
 
-struct RunReader {
+/// An open run, read row by row.
+pub(crate) struct RunReader {
     input: BufReader<File>,
     path: PathBuf,
 }
@@ -360,7 +372,7 @@ mod tests {
 
     fn merged(spill: &Spill, index: Index) -> Result<Vec<String>> {
         let mut out = Vec::new();
-        merge(&spill.runs(index)?, |r| {
+        merge(open(&spill.runs(index)?)?, |r| {
             out.push(String::from_utf8_lossy(r).into_owned());
             Ok(())
         })?;

@@ -267,8 +267,8 @@ impl Store {
     /// lowest seq of each: log readers that passed it must read again.
     ///
     /// The merge takes seconds per ten million records and does not hold the writer
-    /// lock, so a capture's writes and other partners' entries go on meanwhile. That is
-    /// safe because:
+    /// lock, so a capture's writes go on meanwhile (and so may any other writer's: in
+    /// a node the replication engine waits for this call). That is safe because:
     /// - `rdata` and `names` rows are only ever inserted, with empty values: a row
     ///   written beside the merge is the same row;
     /// - the origins with staged log lines stay staged until their runs are gone, so a

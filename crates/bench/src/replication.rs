@@ -46,9 +46,9 @@ pub struct Args {
 }
 
 const A: &str = "bench-a";
+const B: &str = "bench-b";
 /// Bytes of the QUIC-alone reference transfer before each bootstrap.
 const QUIC_ALONE_BYTES: u64 = 2 << 30;
-const B: &str = "bench-b";
 
 /// Two partners' configs in `dir`: A serves `a_data`, B starts in `dir/bench-b`.
 fn configs(dir: &Path, a_data: &Path) -> Result<(Config, Config)> {
